@@ -1,0 +1,206 @@
+//! The physical address space: RAM plus memory-mapped devices at fixed ranges.
+
+use std::fmt;
+
+/// A bus access that no device accepts (unmapped address, bad size or a
+/// register that refuses it). The hart turns it into an access fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault;
+
+/// A memory-mapped device.
+pub trait Device {
+    /// Reads a register. `offset` is relative to the device base; `size` is 1, 2, 4 or 8.
+    fn read(&mut self, offset: u64, size: u8) -> Result<u64, Fault>;
+    /// Writes a register. `offset` is relative to the device base; `size` is 1, 2, 4 or 8.
+    fn write(&mut self, offset: u64, size: u8, val: u64) -> Result<(), Fault>;
+    /// The level of this device's interrupt line.
+    fn irq_level(&self) -> bool {
+        false
+    }
+}
+
+/// Main memory: one contiguous block at `base`.
+pub struct Ram {
+    pub base: u64,
+    pub data: Vec<u8>,
+}
+
+impl Ram {
+    /// Zeroed RAM of `size` bytes at `base`.
+    pub fn new(base: u64, size: usize) -> Ram {
+        Ram { base, data: vec![0; size] }
+    }
+
+    /// Offset of `[pa, pa + len)` in `data`, or None when it is not all RAM.
+    #[inline(always)]
+    pub fn offset(&self, pa: u64, len: u64) -> Option<usize> {
+        let off = pa.wrapping_sub(self.base);
+        if off < self.data.len() as u64 && len <= self.data.len() as u64 - off {
+            Some(off as usize)
+        } else {
+            None
+        }
+    }
+
+    /// The bytes `[pa, pa + len)`, or None when they are not all RAM.
+    pub fn slice(&self, pa: u64, len: usize) -> Option<&[u8]> {
+        self.offset(pa, len as u64).map(|o| &self.data[o..o + len])
+    }
+
+    /// The bytes `[pa, pa + len)` for writing, or None when they are not all RAM.
+    pub fn slice_mut(&mut self, pa: u64, len: usize) -> Option<&mut [u8]> {
+        self.offset(pa, len as u64).map(move |o| &mut self.data[o..o + len])
+    }
+}
+
+/// Error from [`Bus::insert`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// The range is empty or wraps around the address space.
+    BadRange { base: u64, len: u64 },
+    /// The range overlaps RAM or another device.
+    Overlap { base: u64, len: u64, with: &'static str },
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapError::BadRange { base, len } => write!(f, "bad range {base:#x}+{len:#x}"),
+            MapError::Overlap { base, len, with } => {
+                write!(f, "range {base:#x}+{len:#x} overlaps {with}")
+            }
+        }
+    }
+}
+
+struct Mapping {
+    base: u64,
+    len: u64,
+    name: &'static str,
+    dev: Box<dyn Device>,
+}
+
+/// RAM and the devices, each over a half-open range `base..base + len`.
+pub struct Bus {
+    pub ram: Ram,
+    maps: Vec<Mapping>,
+}
+
+impl Bus {
+    pub fn new(ram: Ram) -> Bus {
+        Bus { ram, maps: Vec::new() }
+    }
+
+    /// Maps `dev` at `base..base + len`; rejects empty, wrapping and overlapping ranges.
+    pub fn insert(
+        &mut self,
+        name: &'static str,
+        base: u64,
+        len: u64,
+        dev: Box<dyn Device>,
+    ) -> Result<(), MapError> {
+        let end = base.checked_add(len).filter(|_| len > 0);
+        let Some(end) = end else {
+            return Err(MapError::BadRange { base, len });
+        };
+        let overlaps = |b: u64, l: u64| base < b + l && b < end;
+        if overlaps(self.ram.base, self.ram.data.len() as u64) {
+            return Err(MapError::Overlap { base, len, with: "RAM" });
+        }
+        if let Some(m) = self.maps.iter().find(|m| overlaps(m.base, m.len)) {
+            return Err(MapError::Overlap { base, len, with: m.name });
+        }
+        self.maps.push(Mapping { base, len, name, dev });
+        self.maps.sort_by_key(|m| m.base);
+        Ok(())
+    }
+
+    fn find(&mut self, pa: u64, size: u8) -> Option<(&mut Mapping, u64)> {
+        let m = self.maps.iter_mut().find(|m| pa >= m.base && pa - m.base < m.len)?;
+        let off = pa - m.base;
+        (off + size as u64 <= m.len).then_some((m, off))
+    }
+
+    /// Reads `size` (1, 2, 4 or 8) bytes at physical address `pa`, little-endian.
+    pub fn read(&mut self, pa: u64, size: u8) -> Result<u64, Fault> {
+        if let Some(o) = self.ram.offset(pa, size as u64) {
+            let mut b = [0u8; 8];
+            b[..size as usize].copy_from_slice(&self.ram.data[o..o + size as usize]);
+            return Ok(u64::from_le_bytes(b));
+        }
+        let (m, off) = self.find(pa, size).ok_or(Fault)?;
+        m.dev.read(off, size)
+    }
+
+    /// Writes the low `size` (1, 2, 4 or 8) bytes of `val` at physical address `pa`.
+    pub fn write(&mut self, pa: u64, size: u8, val: u64) -> Result<(), Fault> {
+        if let Some(o) = self.ram.offset(pa, size as u64) {
+            self.ram.data[o..o + size as usize].copy_from_slice(&val.to_le_bytes()[..size as usize]);
+            return Ok(());
+        }
+        let (m, off) = self.find(pa, size).ok_or(Fault)?;
+        m.dev.write(off, size, val)
+    }
+
+    /// The device mapped under `name`, for the board to reach it directly.
+    pub fn device_mut(&mut self, name: &str) -> Option<&mut dyn Device> {
+        self.maps.iter_mut().find(|m| m.name == name).map(|m| &mut *m.dev as &mut dyn Device)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Reg(u64);
+    impl Device for Reg {
+        fn read(&mut self, _offset: u64, _size: u8) -> Result<u64, Fault> {
+            Ok(self.0)
+        }
+        fn write(&mut self, _offset: u64, _size: u8, val: u64) -> Result<(), Fault> {
+            self.0 = val;
+            Ok(())
+        }
+    }
+
+    fn bus() -> Bus {
+        Bus::new(Ram::new(0x8000_0000, 0x1000))
+    }
+
+    #[test]
+    fn insert_rejects_overlap_and_empty_ranges() {
+        let mut b = bus();
+        b.insert("a", 0x1000, 0x100, Box::new(Reg(0))).unwrap();
+        assert_eq!(
+            b.insert("b", 0x10ff, 0x10, Box::new(Reg(0))),
+            Err(MapError::Overlap { base: 0x10ff, len: 0x10, with: "a" })
+        );
+        assert!(b.insert("c", 0x0f00, 0x101, Box::new(Reg(0))).is_err());
+        // Half-open: a device may start exactly where the previous one ends.
+        b.insert("d", 0x1100, 0x100, Box::new(Reg(0))).unwrap();
+        b.insert("e", 0x0f00, 0x100, Box::new(Reg(0))).unwrap();
+        assert_eq!(b.insert("z", 0x2000, 0, Box::new(Reg(0))), Err(MapError::BadRange { base: 0x2000, len: 0 }));
+        assert!(b.insert("w", u64::MAX, 2, Box::new(Reg(0))).is_err());
+        assert!(matches!(
+            b.insert("r", 0x8000_0ff8, 0x10, Box::new(Reg(0))),
+            Err(MapError::Overlap { with: "RAM", .. })
+        ));
+    }
+
+    #[test]
+    fn ram_and_device_accesses() {
+        let mut b = bus();
+        b.insert("reg", 0x1000, 0x100, Box::new(Reg(7))).unwrap();
+        b.write(0x8000_0000, 8, 0x1122_3344_5566_7788).unwrap();
+        assert_eq!(b.read(0x8000_0000, 4), Ok(0x5566_7788));
+        assert_eq!(b.read(0x8000_0006, 2), Ok(0x1122));
+        assert_eq!(b.read(0x1000, 4), Ok(7));
+        b.write(0x10fc, 4, 9).unwrap();
+        assert_eq!(b.read(0x1000, 8), Ok(9));
+        // Unmapped, straddling the end of RAM, and straddling the end of a device.
+        assert_eq!(b.read(0x5000, 4), Err(Fault));
+        assert_eq!(b.read(0x8000_0ffc, 8), Err(Fault));
+        assert_eq!(b.read(0x10fc, 8), Err(Fault));
+        assert_eq!(b.write(0x7fff_fffc, 8, 0), Err(Fault));
+    }
+}

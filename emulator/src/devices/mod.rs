@@ -1,0 +1,1 @@
+//! The devices of QEMU's virt machine.

@@ -1,0 +1,1 @@
+//! The device tree blob describing the machine.

@@ -1,0 +1,1 @@
+//! Board assembly: RAM and devices at the virt memory map, and the run loop.

@@ -1,0 +1,1 @@
+//! Sv39 address translation.

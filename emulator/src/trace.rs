@@ -1,0 +1,1 @@
+//! Instruction and trap tracing.
