@@ -1,5 +1,6 @@
 //! The physical address space: RAM plus memory-mapped devices at fixed ranges.
 
+use std::any::Any;
 use std::fmt;
 
 /// A bus access that no device accepts (unmapped address, bad size or a
@@ -7,8 +8,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault;
 
-/// A memory-mapped device.
-pub trait Device {
+/// A memory-mapped device. The board reaches a concrete device again through
+/// [`Bus::device_mut`] (trait upcasting to `Any`).
+pub trait Device: Any {
     /// Reads a register. `offset` is relative to the device base; `size` is 1, 2, 4 or 8.
     fn read(&mut self, offset: u64, size: u8) -> Result<u64, Fault>;
     /// Writes a register. `offset` is relative to the device base; `size` is 1, 2, 4 or 8.
@@ -28,7 +30,10 @@ pub struct Ram {
 impl Ram {
     /// Zeroed RAM of `size` bytes at `base`.
     pub fn new(base: u64, size: usize) -> Ram {
-        Ram { base, data: vec![0; size] }
+        Ram {
+            base,
+            data: vec![0; size],
+        }
     }
 
     /// Offset of `[pa, pa + len)` in `data`, or None when it is not all RAM.
@@ -49,7 +54,8 @@ impl Ram {
 
     /// The bytes `[pa, pa + len)` for writing, or None when they are not all RAM.
     pub fn slice_mut(&mut self, pa: u64, len: usize) -> Option<&mut [u8]> {
-        self.offset(pa, len as u64).map(move |o| &mut self.data[o..o + len])
+        self.offset(pa, len as u64)
+            .map(move |o| &mut self.data[o..o + len])
     }
 }
 
@@ -59,7 +65,11 @@ pub enum MapError {
     /// The range is empty or wraps around the address space.
     BadRange { base: u64, len: u64 },
     /// The range overlaps RAM or another device.
-    Overlap { base: u64, len: u64, with: &'static str },
+    Overlap {
+        base: u64,
+        len: u64,
+        with: &'static str,
+    },
 }
 
 impl fmt::Display for MapError {
@@ -88,7 +98,10 @@ pub struct Bus {
 
 impl Bus {
     pub fn new(ram: Ram) -> Bus {
-        Bus { ram, maps: Vec::new() }
+        Bus {
+            ram,
+            maps: Vec::new(),
+        }
     }
 
     /// Maps `dev` at `base..base + len`; rejects empty, wrapping and overlapping ranges.
@@ -105,18 +118,34 @@ impl Bus {
         };
         let overlaps = |b: u64, l: u64| base < b + l && b < end;
         if overlaps(self.ram.base, self.ram.data.len() as u64) {
-            return Err(MapError::Overlap { base, len, with: "RAM" });
+            return Err(MapError::Overlap {
+                base,
+                len,
+                with: "RAM",
+            });
         }
         if let Some(m) = self.maps.iter().find(|m| overlaps(m.base, m.len)) {
-            return Err(MapError::Overlap { base, len, with: m.name });
+            return Err(MapError::Overlap {
+                base,
+                len,
+                with: m.name,
+            });
         }
-        self.maps.push(Mapping { base, len, name, dev });
+        self.maps.push(Mapping {
+            base,
+            len,
+            name,
+            dev,
+        });
         self.maps.sort_by_key(|m| m.base);
         Ok(())
     }
 
     fn find(&mut self, pa: u64, size: u8) -> Option<(&mut Mapping, u64)> {
-        let m = self.maps.iter_mut().find(|m| pa >= m.base && pa - m.base < m.len)?;
+        let m = self
+            .maps
+            .iter_mut()
+            .find(|m| pa >= m.base && pa - m.base < m.len)?;
         let off = pa - m.base;
         (off + size as u64 <= m.len).then_some((m, off))
     }
@@ -135,16 +164,26 @@ impl Bus {
     /// Writes the low `size` (1, 2, 4 or 8) bytes of `val` at physical address `pa`.
     pub fn write(&mut self, pa: u64, size: u8, val: u64) -> Result<(), Fault> {
         if let Some(o) = self.ram.offset(pa, size as u64) {
-            self.ram.data[o..o + size as usize].copy_from_slice(&val.to_le_bytes()[..size as usize]);
+            self.ram.data[o..o + size as usize]
+                .copy_from_slice(&val.to_le_bytes()[..size as usize]);
             return Ok(());
         }
         let (m, off) = self.find(pa, size).ok_or(Fault)?;
         m.dev.write(off, size, val)
     }
 
-    /// The device mapped under `name`, for the board to reach it directly.
-    pub fn device_mut(&mut self, name: &str) -> Option<&mut dyn Device> {
-        self.maps.iter_mut().find(|m| m.name == name).map(|m| &mut *m.dev as &mut dyn Device)
+    /// The first device of type `T`, for the board to reach it directly.
+    pub fn device_mut<T: Device>(&mut self) -> Option<&mut T> {
+        self.maps
+            .iter_mut()
+            .find_map(|m| (&mut *m.dev as &mut dyn Any).downcast_mut::<T>())
+    }
+
+    /// The device of type `T` mapped at `base`, together with RAM (for DMA).
+    pub fn device_and_ram<T: Device>(&mut self, base: u64) -> Option<(&mut T, &mut Ram)> {
+        let m = self.maps.iter_mut().find(|m| m.base == base)?;
+        let dev = (&mut *m.dev as &mut dyn Any).downcast_mut::<T>()?;
+        Some((dev, &mut self.ram))
     }
 }
 
@@ -173,13 +212,23 @@ mod tests {
         b.insert("a", 0x1000, 0x100, Box::new(Reg(0))).unwrap();
         assert_eq!(
             b.insert("b", 0x10ff, 0x10, Box::new(Reg(0))),
-            Err(MapError::Overlap { base: 0x10ff, len: 0x10, with: "a" })
+            Err(MapError::Overlap {
+                base: 0x10ff,
+                len: 0x10,
+                with: "a"
+            })
         );
         assert!(b.insert("c", 0x0f00, 0x101, Box::new(Reg(0))).is_err());
         // Half-open: a device may start exactly where the previous one ends.
         b.insert("d", 0x1100, 0x100, Box::new(Reg(0))).unwrap();
         b.insert("e", 0x0f00, 0x100, Box::new(Reg(0))).unwrap();
-        assert_eq!(b.insert("z", 0x2000, 0, Box::new(Reg(0))), Err(MapError::BadRange { base: 0x2000, len: 0 }));
+        assert_eq!(
+            b.insert("z", 0x2000, 0, Box::new(Reg(0))),
+            Err(MapError::BadRange {
+                base: 0x2000,
+                len: 0
+            })
+        );
         assert!(b.insert("w", u64::MAX, 2, Box::new(Reg(0))).is_err());
         assert!(matches!(
             b.insert("r", 0x8000_0ff8, 0x10, Box::new(Reg(0))),
@@ -197,6 +246,9 @@ mod tests {
         assert_eq!(b.read(0x1000, 4), Ok(7));
         b.write(0x10fc, 4, 9).unwrap();
         assert_eq!(b.read(0x1000, 8), Ok(9));
+        assert_eq!(b.device_mut::<Reg>().map(|r| r.0), Some(9));
+        assert!(b.device_and_ram::<Reg>(0x1000).is_some());
+        assert!(b.device_and_ram::<Reg>(0x2000).is_none());
         // Unmapped, straddling the end of RAM, and straddling the end of a device.
         assert_eq!(b.read(0x5000, 4), Err(Fault));
         assert_eq!(b.read(0x8000_0ffc, 8), Err(Fault));

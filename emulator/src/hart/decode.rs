@@ -11,9 +11,17 @@ pub fn decode(raw: u32) -> Insn {
 /// a compressed one when its low two bits are not 0b11, else all 32 bits.
 pub fn decode_any(raw: u32) -> Decoded {
     if raw & 3 == 3 {
-        Decoded { insn: decode(raw), raw, len: 4 }
+        Decoded {
+            insn: decode(raw),
+            raw,
+            len: 4,
+        }
     } else {
         let half = raw as u16;
-        Decoded { insn: super::rvc::decode_compressed(half), raw: half as u32, len: 2 }
+        Decoded {
+            insn: super::rvc::decode_compressed(half),
+            raw: half as u32,
+            len: 2,
+        }
     }
 }

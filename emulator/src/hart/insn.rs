@@ -139,17 +139,58 @@ pub enum IntFmt {
 /// encoded (7 = dynamic, 5 and 6 reserved).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Insn {
-    Lui { rd: Reg, imm: i32 },
-    Auipc { rd: Reg, imm: i32 },
-    Jal { rd: Reg, imm: i32 },
-    Jalr { rd: Reg, rs1: Reg, imm: i32 },
-    Branch { cond: Cond, rs1: Reg, rs2: Reg, imm: i32 },
-    Load { width: Width, signed: bool, rd: Reg, rs1: Reg, imm: i32 },
-    Store { width: Width, rs1: Reg, rs2: Reg, imm: i32 },
+    Lui {
+        rd: Reg,
+        imm: i32,
+    },
+    Auipc {
+        rd: Reg,
+        imm: i32,
+    },
+    Jal {
+        rd: Reg,
+        imm: i32,
+    },
+    Jalr {
+        rd: Reg,
+        rs1: Reg,
+        imm: i32,
+    },
+    Branch {
+        cond: Cond,
+        rs1: Reg,
+        rs2: Reg,
+        imm: i32,
+    },
+    Load {
+        width: Width,
+        signed: bool,
+        rd: Reg,
+        rs1: Reg,
+        imm: i32,
+    },
+    Store {
+        width: Width,
+        rs1: Reg,
+        rs2: Reg,
+        imm: i32,
+    },
     /// OP-IMM (`w` = OP-IMM-32). For shifts `imm` is the shift amount.
-    OpImm { op: AluOp, w: bool, rd: Reg, rs1: Reg, imm: i32 },
+    OpImm {
+        op: AluOp,
+        w: bool,
+        rd: Reg,
+        rs1: Reg,
+        imm: i32,
+    },
     /// OP and M (`w` = OP-32).
-    Op { op: AluOp, w: bool, rd: Reg, rs1: Reg, rs2: Reg },
+    Op {
+        op: AluOp,
+        w: bool,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+    },
     Fence,
     FenceI,
     Ecall,
@@ -157,40 +198,139 @@ pub enum Insn {
     Mret,
     Sret,
     Wfi,
-    SfenceVma { rs1: Reg, rs2: Reg },
+    SfenceVma {
+        rs1: Reg,
+        rs2: Reg,
+    },
     /// CSRRW/CSRRS/CSRRC with a register source.
-    Csr { op: CsrOp, rd: Reg, rs1: Reg, csr: u16 },
+    Csr {
+        op: CsrOp,
+        rd: Reg,
+        rs1: Reg,
+        csr: u16,
+    },
     /// CSRRWI/CSRRSI/CSRRCI; `uimm` is the 5-bit zero-extended immediate.
-    CsrImm { op: CsrOp, rd: Reg, uimm: u8, csr: u16 },
+    CsrImm {
+        op: CsrOp,
+        rd: Reg,
+        uimm: u8,
+        csr: u16,
+    },
     /// LR.W / LR.D (`width` is W or D).
-    Lr { width: Width, rd: Reg, rs1: Reg, aq: bool, rl: bool },
+    Lr {
+        width: Width,
+        rd: Reg,
+        rs1: Reg,
+        aq: bool,
+        rl: bool,
+    },
     /// SC.W / SC.D.
-    Sc { width: Width, rd: Reg, rs1: Reg, rs2: Reg, aq: bool, rl: bool },
+    Sc {
+        width: Width,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        aq: bool,
+        rl: bool,
+    },
     /// AMO*.W / AMO*.D.
-    Amo { op: AmoOp, width: Width, rd: Reg, rs1: Reg, rs2: Reg, aq: bool, rl: bool },
+    Amo {
+        op: AmoOp,
+        width: Width,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        aq: bool,
+        rl: bool,
+    },
     /// FLW / FLD.
-    FLoad { fmt: FpFmt, rd: Reg, rs1: Reg, imm: i32 },
+    FLoad {
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        imm: i32,
+    },
     /// FSW / FSD.
-    FStore { fmt: FpFmt, rs1: Reg, rs2: Reg, imm: i32 },
+    FStore {
+        fmt: FpFmt,
+        rs1: Reg,
+        rs2: Reg,
+        imm: i32,
+    },
     /// FMADD/FMSUB/FNMSUB/FNMADD.S/.D.
-    Fma { op: FmaOp, fmt: FpFmt, rd: Reg, rs1: Reg, rs2: Reg, rs3: Reg, rm: u8 },
+    Fma {
+        op: FmaOp,
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        rs3: Reg,
+        rm: u8,
+    },
     /// FADD..FDIV, FMIN/FMAX, FSGNJ*. For FMIN/FMAX/FSGNJ* `rm` holds funct3.
-    FBin { op: FpBinOp, fmt: FpFmt, rd: Reg, rs1: Reg, rs2: Reg, rm: u8 },
-    FSqrt { fmt: FpFmt, rd: Reg, rs1: Reg, rm: u8 },
+    FBin {
+        op: FpBinOp,
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        rm: u8,
+    },
+    FSqrt {
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rm: u8,
+    },
     /// FEQ/FLT/FLE: integer `rd`.
-    FCmp { op: FpCmp, fmt: FpFmt, rd: Reg, rs1: Reg, rs2: Reg },
+    FCmp {
+        op: FpCmp,
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+    },
     /// FCLASS: integer `rd`.
-    FClass { fmt: FpFmt, rd: Reg, rs1: Reg },
+    FClass {
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+    },
     /// FCVT.{W,WU,L,LU}.{S,D}: float `rs1` to integer `rd`.
-    FCvtToInt { to: IntFmt, fmt: FpFmt, rd: Reg, rs1: Reg, rm: u8 },
+    FCvtToInt {
+        to: IntFmt,
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rm: u8,
+    },
     /// FCVT.{S,D}.{W,WU,L,LU}: integer `rs1` to float `rd`.
-    FCvtFromInt { from: IntFmt, fmt: FpFmt, rd: Reg, rs1: Reg, rm: u8 },
+    FCvtFromInt {
+        from: IntFmt,
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rm: u8,
+    },
     /// FCVT.S.D (`to` = S) and FCVT.D.S (`to` = D).
-    FCvtFmt { to: FpFmt, rd: Reg, rs1: Reg, rm: u8 },
+    FCvtFmt {
+        to: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+        rm: u8,
+    },
     /// FMV.X.W / FMV.X.D: float bits to integer `rd` (W sign-extends).
-    FMvToInt { fmt: FpFmt, rd: Reg, rs1: Reg },
+    FMvToInt {
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+    },
     /// FMV.W.X / FMV.D.X: integer bits to float `rd` (W NaN-boxes).
-    FMvFromInt { fmt: FpFmt, rd: Reg, rs1: Reg },
+    FMvFromInt {
+        fmt: FpFmt,
+        rd: Reg,
+        rs1: Reg,
+    },
     /// Any reserved or unsupported encoding; holds the raw bits (16 bits for
     /// a compressed one) for mtval.
     Illegal(u32),
