@@ -302,3 +302,83 @@ fn pinned_compressed() {
         }
     );
 }
+
+// MATCH/MASK of every RV64C instruction (riscv-opcodes rv_c, rv64_c, rv_c_d).
+const TABLE: &[(&str, u16, u16)] = &[
+    ("c.addi4spn", 0x0000, 0xe003),
+    ("c.fld", 0x2000, 0xe003),
+    ("c.lw", 0x4000, 0xe003),
+    ("c.ld", 0x6000, 0xe003),
+    ("c.fsd", 0xa000, 0xe003),
+    ("c.sw", 0xc000, 0xe003),
+    ("c.sd", 0xe000, 0xe003),
+    ("c.nop", 0x0001, 0xef83),
+    ("c.addi", 0x0001, 0xe003),
+    ("c.addiw", 0x2001, 0xe003),
+    ("c.li", 0x4001, 0xe003),
+    ("c.addi16sp", 0x6101, 0xef83),
+    ("c.lui", 0x6001, 0xe003),
+    ("c.srli", 0x8001, 0xec03),
+    ("c.srai", 0x8401, 0xec03),
+    ("c.andi", 0x8801, 0xec03),
+    ("c.sub", 0x8c01, 0xfc63),
+    ("c.xor", 0x8c21, 0xfc63),
+    ("c.or", 0x8c41, 0xfc63),
+    ("c.and", 0x8c61, 0xfc63),
+    ("c.subw", 0x9c01, 0xfc63),
+    ("c.addw", 0x9c21, 0xfc63),
+    ("c.j", 0xa001, 0xe003),
+    ("c.beqz", 0xc001, 0xe003),
+    ("c.bnez", 0xe001, 0xe003),
+    ("c.slli", 0x0002, 0xe003),
+    ("c.fldsp", 0x2002, 0xe003),
+    ("c.lwsp", 0x4002, 0xe003),
+    ("c.ldsp", 0x6002, 0xe003),
+    ("c.jr", 0x8002, 0xf07f),
+    ("c.mv", 0x8002, 0xf003),
+    ("c.ebreak", 0x9002, 0xffff),
+    ("c.jalr", 0x9002, 0xf07f),
+    ("c.add", 0x9002, 0xf003),
+    ("c.fsdsp", 0xa002, 0xe003),
+    ("c.swsp", 0xc002, 0xe003),
+    ("c.sdsp", 0xe002, 0xe003),
+];
+
+// Overlaps that the RVC encoding has by design (Spike's overlap_list.h):
+// the more specific form is carved out of the general one.
+const OVERLAPS: &[(&str, &str)] = &[
+    ("c.nop", "c.addi"),
+    ("c.addi16sp", "c.lui"),
+    ("c.jr", "c.mv"),
+    ("c.ebreak", "c.jalr"),
+    ("c.ebreak", "c.add"),
+    ("c.jalr", "c.add"),
+];
+
+#[test]
+fn rvc_table_overlaps_only_by_design() {
+    for (i, &(a, ma, ka)) in TABLE.iter().enumerate() {
+        assert_eq!(ma & !ka, 0, "{a}");
+        for &(b, mb, kb) in &TABLE[i + 1..] {
+            if ma & kb & ka == mb & ka & kb {
+                assert!(OVERLAPS.contains(&(a, b)), "{a} overlaps {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn halfwords_outside_the_rvc_table_are_illegal() {
+    let mut outside = 0;
+    for h in 0..=u16::MAX {
+        if h & 3 == 3 {
+            continue;
+        }
+        if !TABLE.iter().any(|&(_, m, k)| h & k == m) {
+            assert_eq!(decode_compressed(h), Insn::Illegal(h as u32), "{h:#06x}");
+            outside += 1;
+        }
+    }
+    // Quadrant 0 funct3 = 4 and the two reserved CA slots.
+    assert_eq!(outside, 2048 + 2 * 64);
+}
