@@ -689,3 +689,7 @@ impl VirtioBlk {
         S_OK
     }
 }
+
+#[cfg(test)]
+#[path = "virtio_blk_tests.rs"]
+mod tests;
