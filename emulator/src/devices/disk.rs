@@ -4,6 +4,17 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// An I/O error as a short lowercase reason, without the "(os error N)" tail.
+fn reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text.to_string(),
+    }
+}
+
 /// Bytes per sector, the unit of virtio-blk addresses.
 pub const SECTOR: usize = 512;
 
@@ -37,11 +48,11 @@ impl Disk {
                 io::ErrorKind::PermissionDenied if !snapshot => {
                     format!("{name}: cannot open for writing: permission denied (try --snapshot)")
                 }
-                _ => format!("{name}: cannot open: {e}"),
+                _ => format!("{name}: cannot open: {}", reason(&e)),
             })?;
         let meta = file
             .metadata()
-            .map_err(|e| format!("{name}: cannot read: {e}"))?;
+            .map_err(|e| format!("{name}: cannot read: {}", reason(&e)))?;
         if !meta.is_file() {
             return Err(format!("{name}: not a regular file"));
         }
@@ -53,7 +64,7 @@ impl Disk {
         }
         let mut data = Vec::new();
         file.read_to_end(&mut data)
-            .map_err(|e| format!("{name}: cannot read: {e}"))?;
+            .map_err(|e| format!("{name}: cannot read: {}", reason(&e)))?;
         if data.len() % SECTOR != 0 {
             return Err(format!("{name}: changed size while being read"));
         }
@@ -174,7 +185,9 @@ mod tests {
         );
         let dir = std::env::temp_dir();
         let e = Disk::open(&dir, true).err().unwrap();
-        assert!(e.starts_with(&format!("{}: ", dir.display())), "{e}");
+        assert_eq!(e, format!("{}: not a regular file", dir.display()));
+        let e = Disk::open(&dir, false).err().unwrap();
+        assert_eq!(e, format!("{}: cannot open: is a directory", dir.display()));
     }
 
     #[test]

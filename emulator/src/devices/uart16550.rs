@@ -58,6 +58,8 @@ pub struct Uart {
     scr: u8,
     fcr: u8,
     thr_ipending: bool,
+    /// Set each time the interrupt is re-evaluated (QEMU re-reports its level then).
+    irq_report: bool,
     rx: VecDeque<u8>,
     rx_trigger: usize,
     out: Vec<u8>,
@@ -84,10 +86,21 @@ impl Uart {
             scr: 0,
             fcr: 0,
             thr_ipending: false,
+            irq_report: false,
             rx: VecDeque::with_capacity(FIFO_LEN),
             rx_trigger: 1,
             out: Vec::new(),
         }
+    }
+
+    /// Whether the UART re-evaluated its interrupt line since the last call.
+    /// QEMU re-reports the level to the PLIC exactly then, and the PLIC gateway
+    /// sets the source pending on every high report, so the board calls
+    /// `plic.set_level(UART0_IRQ, uart.irq_level())` only when this is true.
+    /// Reporting on every poll instead would re-pend a THR-empty interrupt that
+    /// xv6 never clears (it does not read IIR) and storm its harts.
+    pub fn take_irq_report(&mut self) -> bool {
+        std::mem::take(&mut self.irq_report)
     }
 
     /// The bytes transmitted since the last call.
@@ -158,6 +171,7 @@ impl Uart {
             IIR_NO_INT
         };
         self.iir = id | (self.iir & 0xf0);
+        self.irq_report = true;
     }
 
     fn write_thr(&mut self, b: u8) {
@@ -283,17 +297,23 @@ impl Uart {
     }
 }
 
-/// The registers occupy 8 bytes (reg-shift 0); the rest of the 0x100 window faults, as in QEMU.
+/// The registers occupy 8 bytes (reg-shift 0): an access of any size reaches
+/// the byte register at its address, but one that does not fit in those 8
+/// bytes faults, as on QEMU 7.2.
+fn in_window(offset: u64, size: u8) -> bool {
+    offset < 8 && offset + size as u64 <= 8
+}
+
 impl Device for Uart {
-    fn read(&mut self, offset: u64, _size: u8) -> Result<u64, Fault> {
-        if offset >= 8 {
+    fn read(&mut self, offset: u64, size: u8) -> Result<u64, Fault> {
+        if !in_window(offset, size) {
             return Err(Fault);
         }
         Ok(self.read_reg(offset) as u64)
     }
 
-    fn write(&mut self, offset: u64, _size: u8, val: u64) -> Result<(), Fault> {
-        if offset >= 8 {
+    fn write(&mut self, offset: u64, size: u8, val: u64) -> Result<(), Fault> {
+        if !in_window(offset, size) {
             return Err(Fault);
         }
         self.write_reg(offset, val as u8);
@@ -326,6 +346,32 @@ mod tests {
         wr(u, 3, 0x03);
         wr(u, 2, 0x07);
         wr(u, 1, 0x03);
+    }
+
+    #[test]
+    fn irq_reports_follow_qemu_updates() {
+        let mut u = Uart::new();
+        xv6_init(&mut u);
+        assert!(u.take_irq_report());
+        assert!(!u.take_irq_report());
+        // xv6's uartintr and uartstart only read LSR: no report, the line stays high.
+        rd(&mut u, 5);
+        wr(&mut u, 3, 3);
+        wr(&mut u, 7, 1);
+        assert!(!u.take_irq_report());
+        assert!(u.irq_level());
+        // A THR write, received data and reading RBR re-report.
+        wr(&mut u, 0, b'x');
+        assert!(u.take_irq_report());
+        u.push_rx(b'y');
+        assert!(u.take_irq_report());
+        rd(&mut u, 0);
+        assert!(u.take_irq_report());
+        // Reading IIR re-reports only when it clears THR empty.
+        assert_eq!(rd(&mut u, 2), 0xc2);
+        assert!(u.take_irq_report());
+        assert_eq!(rd(&mut u, 2), 0xc1);
+        assert!(!u.take_irq_report());
     }
 
     #[test]
@@ -509,11 +555,20 @@ mod tests {
     #[test]
     fn access_sizes_and_window() {
         let mut u = Uart::new();
-        u.write(7, 8, 0x1234_5678_9abc_def0).unwrap();
-        assert_eq!(u.read(7, 4), Ok(0xf0));
-        u.write(0, 2, 0x4142).unwrap();
+        u.write(6, 2, 0x1234_5678_9abc_def0).unwrap();
+        u.write(7, 1, 0x1234_5678_9abc_def0).unwrap();
+        assert_eq!(u.read(7, 1), Ok(0xf0));
+        assert_eq!(u.read(4, 4), Ok(0x08));
+        assert_eq!(u.read(0, 8), Ok(0));
+        u.write(0, 8, 0x4142).unwrap();
+        u.write(2, 2, 0x07).unwrap();
         assert_eq!(u.take_output(), b"B");
+        assert_eq!(u.read(2, 1), Ok(0xc1));
+        // Accesses must fit in the 8 register bytes.
+        assert_eq!(u.read(5, 4), Err(Fault));
+        assert_eq!(u.write(7, 2, 0), Err(Fault));
         assert_eq!(u.read(8, 1), Err(Fault));
         assert_eq!(u.write(0xff, 1, 0), Err(Fault));
+        assert_eq!(u.read(7, 1), Ok(0xf0));
     }
 }

@@ -58,12 +58,12 @@ pub const STATUS_FAILED: u32 = 128;
 pub const INT_USED_BUFFER: u32 = 1;
 pub const INT_CONFIG_CHANGE: u32 = 2;
 
-// Feature bits offered: blk SEG_MAX, BLK_SIZE, FLUSH; ANY_LAYOUT (legacy) and
-// VERSION_1 (modern). No INDIRECT_DESC or EVENT_IDX.
+// Feature bits offered (a subset of QEMU 7.2's): blk SEG_MAX, BLK_SIZE, FLUSH,
+// and VERSION_1 on the modern transport. No INDIRECT_DESC or EVENT_IDX; chains
+// of any layout are accepted all the same.
 const F_SEG_MAX: u64 = 1 << 2;
 const F_BLK_SIZE: u64 = 1 << 6;
 const F_FLUSH: u64 = 1 << 9;
-const F_ANY_LAYOUT: u64 = 1 << 27;
 const F_VERSION_1: u64 = 1 << 32;
 
 const DESC_F_NEXT: u16 = 1;
@@ -83,8 +83,9 @@ pub const S_UNSUPP: u8 = 2;
 /// The serial number GET_ID returns (20 bytes, zero padded).
 const SERIAL: &[u8] = b"rvcow-virtio-blk";
 const ID_BYTES: usize = 20;
-/// virtio_blk_config: capacity, size_max, seg_max, geometry, blk_size, ...
-const CONFIG_LEN: usize = 0x3c;
+/// virtio_blk_config up to num_queues: QEMU sizes the config space by the
+/// features offered, and the discard/write-zeroes fields need their features.
+const CONFIG_LEN: usize = 0x24;
 
 /// Registers below 0x100 take 32-bit accesses; an 8-byte access is two of
 /// them (low address first); other sizes read 0 and are ignored, as in QEMU.
@@ -180,6 +181,8 @@ pub struct VirtioBlk {
     last_avail: u16,
     used_idx: u16,
     notified: bool,
+    /// Set each time the interrupt line is re-evaluated (QEMU re-reports it then).
+    irq_report: bool,
     broken: bool,
     segs: Vec<Seg>,
 }
@@ -208,6 +211,7 @@ impl VirtioBlk {
             last_avail: 0,
             used_idx: 0,
             notified: false,
+            irq_report: false,
             broken: false,
             segs: Vec::new(),
         };
@@ -234,6 +238,7 @@ impl VirtioBlk {
         self.last_avail = 0;
         self.used_idx = 0;
         self.notified = false;
+        self.irq_report = true;
         self.broken = false;
     }
 
@@ -263,6 +268,13 @@ impl VirtioBlk {
         f & self.device_features()
     }
 
+    /// Whether the device re-evaluated its interrupt line since the last call
+    /// (used buffers notified, InterruptACK, reset): the board then calls
+    /// `plic.set_level(irq, dev.irq_level())`, as QEMU re-reports the level.
+    pub fn take_irq_report(&mut self) -> bool {
+        std::mem::take(&mut self.irq_report)
+    }
+
     /// Whether the driver wrote QueueNotify since the last [`VirtioBlk::process`].
     pub fn notified(&self) -> bool {
         self.notified
@@ -273,7 +285,7 @@ impl VirtioBlk {
         if self.modern {
             blk | F_VERSION_1
         } else {
-            blk | F_ANY_LAYOUT
+            blk
         }
     }
 
@@ -403,7 +415,10 @@ impl VirtioBlk {
                     self.notified = true;
                 }
             }
-            R_INTERRUPT_ACK => self.interrupt_status &= !val,
+            R_INTERRUPT_ACK => {
+                self.interrupt_status &= !val;
+                self.irq_report = true;
+            }
             R_STATUS => {
                 if self.modern
                     && val & STATUS_FEATURES_OK != 0
@@ -547,6 +562,7 @@ impl VirtioBlk {
         let suppressed = read_u16(ram, rings.avail).unwrap_or(0) & AVAIL_F_NO_INTERRUPT != 0;
         if completed && !suppressed {
             self.interrupt_status |= INT_USED_BUFFER;
+            self.irq_report = true;
         }
     }
 
@@ -555,6 +571,7 @@ impl VirtioBlk {
         self.broken = true;
         self.status |= STATUS_NEEDS_RESET;
         self.interrupt_status |= INT_CONFIG_CHANGE;
+        self.irq_report = true;
         self.config_generation = self.config_generation.wrapping_add(1);
     }
 
