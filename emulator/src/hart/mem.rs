@@ -251,7 +251,7 @@ impl Hart {
             return Ok(read_le(&bus.ram.data, o, Width::H) as u32);
         }
         bus.read(pa, 2)
-            .map(|v| v as u32)
+            .map(|v| v as u16 as u32)
             .map_err(|_| Exception::InstrAccess(va))
     }
 

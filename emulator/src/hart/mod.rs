@@ -288,4 +288,4 @@ impl Hart {
 
 #[cfg(test)]
 #[path = "hart_tests.rs"]
-mod tests;
+pub(crate) mod tests;
