@@ -47,9 +47,9 @@ pub(crate) fn load(bus: &mut Bus, pa: u64, words: &[u32]) {
     }
 }
 
-/// A hart at BASE in M-mode over 1 MiB of RAM holding `prog`, and a `Reg` at DEV.
+/// A hart at BASE in M-mode over 4 MiB of RAM holding `prog`, and a `Reg` at DEV.
 pub(crate) fn setup(prog: &[u32]) -> (Hart, Bus) {
-    let mut bus = Bus::new(Ram::new(BASE, 1 << 20));
+    let mut bus = Bus::new(Ram::new(BASE, 4 << 20));
     bus.insert("reg", DEV, 0x100, Box::new(Reg(0))).unwrap();
     load(&mut bus, BASE, prog);
     let mut h = Hart::new(0);
