@@ -1,1 +1,86 @@
-fn main() {}
+// Builds the guest for riscv64gc-unknown-none-elf with a nested cargo: the kernel,
+// the user programs and the guest test programs, then the xv6 file system image.
+
+use std::env;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "riscv64gc-unknown-none-elf";
+
+fn main() {
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.parent().unwrap().to_path_buf();
+    let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    let guest_target = guest_target_dir(&out);
+
+    for dir in ["kernel", "user", "tests/guests"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    println!("cargo:rerun-if-env-changed=RVCOW_GUEST_PROFILE");
+
+    ensure_target_installed();
+    let bin_dir = guest_target.join(TARGET).join("release");
+    for dir in ["kernel", "user", "tests/guests"] {
+        nested_build(&root.join(dir), &guest_target);
+    }
+
+    copy(&bin_dir.join("kernel"), &out.join("kernel.elf"));
+    println!("cargo:rustc-env=RVCOW_GUEST_DIR={}", bin_dir.display());
+    println!("cargo:rustc-env=RVCOW_KERNEL_ELF={}", out.join("kernel.elf").display());
+}
+
+/// One target dir for every guest crate, beside the host profiles so that
+/// `cargo build` and `cargo build --release` share it.
+fn guest_target_dir(out: &Path) -> PathBuf {
+    let build = out.ancestors().find(|p| p.file_name() == Some(OsStr::new("build")));
+    let profile_dir = build.and_then(Path::parent).expect("OUT_DIR is not under target/<profile>/build");
+    profile_dir.parent().unwrap_or(profile_dir).join("riscv-guest")
+}
+
+/// Installs the riscv target for the pinned toolchain when it is missing
+/// (RUSTUP_AUTO_INSTALL=0 machines do not), or stops with the exact command.
+fn ensure_target_installed() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().expect("cannot run rustc");
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot.join("lib/rustlib").join(TARGET).exists() {
+        return;
+    }
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "1.95.0".into());
+    let status = Command::new("rustup").args(["target", "add", TARGET, "--toolchain", &toolchain]).status();
+    if !matches!(status, Ok(s) if s.success()) {
+        panic!("the {TARGET} target is missing: run `rustup target add {TARGET} --toolchain {toolchain}`");
+    }
+}
+
+/// `cargo build --release` of the guest crate in `dir`, with the outer build's
+/// settings scrubbed so they cannot leak into the riscv build.
+fn nested_build(dir: &Path, target_dir: &Path) {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(dir)
+        .args(["build", "--release", "--target", TARGET, "--target-dir"])
+        .arg(target_dir)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"));
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        let keep = matches!(key.as_str(), "CARGO_HOME" | "CARGO_MAKEFLAGS" | "CARGO_TERM_COLOR");
+        let scrub = key.starts_with("CARGO_")
+            || key.starts_with("RUSTC_")
+            || matches!(key.as_str(), "RUSTFLAGS" | "RUSTDOCFLAGS" | "TARGET" | "HOST" | "PROFILE" | "OPT_LEVEL" | "DEBUG" | "OUT_DIR" | "NUM_JOBS");
+        if scrub && !keep {
+            cmd.env_remove(&key);
+        }
+    }
+    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", dir.display()));
+    if !status.success() {
+        panic!("building the guest crate {} failed", dir.display());
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
+}

@@ -1,1 +1,18 @@
-//! Guest images.
+//! The guest that rvcow boots by default, built for riscv64gc-unknown-none-elf by
+//! this crate's build script: the kernel ELF, and the guest test programs.
+
+use std::path::PathBuf;
+
+/// The bundled kernel ELF.
+pub static KERNEL_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kernel.elf"));
+
+/// Path of the bundled kernel ELF in the build tree.
+pub const KERNEL_ELF_PATH: &str = env!("RVCOW_KERNEL_ELF");
+
+/// Directory holding the guest programs (kernel, user programs, test programs).
+pub const GUEST_DIR: &str = env!("RVCOW_GUEST_DIR");
+
+/// Path of the guest test program `name` (a bin of tests/guests).
+pub fn guest(name: &str) -> PathBuf {
+    PathBuf::from(GUEST_DIR).join(name)
+}
