@@ -27,8 +27,12 @@ pub(crate) fn read_le(d: &[u8], o: usize, w: Width) -> u64 {
 /// Writes the low `w` bytes of `v` at `o` of RAM data.
 #[inline(always)]
 fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
-    let n = w.bytes() as usize;
-    d[o..o + n].copy_from_slice(&v.to_le_bytes()[..n]);
+    match w {
+        Width::B => d[o] = v as u8,
+        Width::H => d[o..o + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+        Width::W => d[o..o + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+        Width::D => d[o..o + 8].copy_from_slice(&v.to_le_bytes()),
+    }
 }
 
 /// The width of a `size`-byte access.
