@@ -115,6 +115,9 @@ impl Hart {
             if let Some(o) = bus.ram.offset(pa, size) {
                 return Ok(read_le(&bus.ram.data, o, w));
             }
+            // Device reads have side effects too (a PLIC claim, a UART RBR
+            // pop): end the run so the board sees them at once.
+            self.mmio_accessed = true;
             if pa % size == 0 {
                 return bus
                     .read(pa, size as u8)
@@ -206,7 +209,7 @@ impl Hart {
             }
             return Ok(());
         }
-        self.mmio_written = true;
+        self.mmio_accessed = true;
         bus.write(pa, size as u8, v)
             .map_err(|_| Exception::StoreAccess(va))
     }
@@ -223,6 +226,7 @@ impl Hart {
         if let Some(o) = bus.ram.offset(pa, size) {
             return Ok(read_le(&bus.ram.data, o, width_of(size)));
         }
+        self.mmio_accessed = true;
         bus.read(pa, size as u8).map_err(|_| match acc {
             Access::Read => Exception::LoadAccess(va),
             _ => Exception::StoreAccess(va),
