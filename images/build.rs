@@ -7,6 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[allow(dead_code)]
+#[path = "src/mkfs.rs"]
+mod mkfs;
+
 const TARGET: &str = "riscv64gc-unknown-none-elf";
 
 fn main() {
@@ -28,28 +32,103 @@ fn main() {
 
     copy(&bin_dir.join("kernel"), &out.join("kernel.elf"));
     println!("cargo:rustc-env=RVCOW_GUEST_DIR={}", bin_dir.display());
-    println!("cargo:rustc-env=RVCOW_KERNEL_ELF={}", out.join("kernel.elf").display());
+    println!(
+        "cargo:rustc-env=RVCOW_KERNEL_ELF={}",
+        out.join("kernel.elf").display()
+    );
+
+    let fs_img = out.join("fs.img");
+    make_fs_img(&root.join("user"), &bin_dir, &fs_img);
+    println!("cargo:rustc-env=RVCOW_FS_IMG={}", fs_img.display());
+}
+
+/// The programs in xv6's Makefile order (UPROGS, then the cow lab's cowtest); other
+/// programs of user/src/bin follow in name order.
+const UPROGS: &[&str] = &[
+    "cat",
+    "echo",
+    "forktest",
+    "grep",
+    "init",
+    "kill",
+    "ln",
+    "ls",
+    "mkdir",
+    "rm",
+    "sh",
+    "stressfs",
+    "usertests",
+    "grind",
+    "wc",
+    "zombie",
+    "cowtest",
+];
+
+/// Writes fs.img: user/README and every user program, named as on xv6 (`cat`, `sh`...).
+fn make_fs_img(user: &Path, bin_dir: &Path, fs_img: &Path) {
+    let mut names: Vec<String> = fs::read_dir(user.join("src/bin"))
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", user.join("src/bin").display()))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".rs")
+                .map(String::from)
+        })
+        .collect();
+    names.sort_by_key(|n| {
+        (
+            UPROGS.iter().position(|u| u == n).unwrap_or(UPROGS.len()),
+            n.clone(),
+        )
+    });
+
+    let read =
+        |p: &Path| fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+    let mut files = vec![("README".to_string(), read(&user.join("README")))];
+    for name in names {
+        let data = read(&bin_dir.join(&name));
+        files.push((name, data));
+    }
+    let list: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let img = mkfs::mkfs(&list).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(fs_img, img).unwrap_or_else(|e| panic!("cannot write {}: {e}", fs_img.display()));
 }
 
 /// One target dir for every guest crate, beside the host profiles so that
 /// `cargo build` and `cargo build --release` share it.
 fn guest_target_dir(out: &Path) -> PathBuf {
-    let build = out.ancestors().find(|p| p.file_name() == Some(OsStr::new("build")));
-    let profile_dir = build.and_then(Path::parent).expect("OUT_DIR is not under target/<profile>/build");
-    profile_dir.parent().unwrap_or(profile_dir).join("riscv-guest")
+    let build = out
+        .ancestors()
+        .find(|p| p.file_name() == Some(OsStr::new("build")));
+    let profile_dir = build
+        .and_then(Path::parent)
+        .expect("OUT_DIR is not under target/<profile>/build");
+    profile_dir
+        .parent()
+        .unwrap_or(profile_dir)
+        .join("riscv-guest")
 }
 
 /// Installs the riscv target for the pinned toolchain when it is missing
 /// (RUSTUP_AUTO_INSTALL=0 machines do not), or stops with the exact command.
 fn ensure_target_installed() {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().expect("cannot run rustc");
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("cannot run rustc");
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib/rustlib").join(TARGET).exists() {
         return;
     }
     let toolchain = env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "1.95.0".into());
-    let status = Command::new("rustup").args(["target", "add", TARGET, "--toolchain", &toolchain]).status();
+    let status = Command::new("rustup")
+        .args(["target", "add", TARGET, "--toolchain", &toolchain])
+        .status();
     if !matches!(status, Ok(s) if s.success()) {
         panic!("the {TARGET} target is missing: run `rustup target add {TARGET} --toolchain {toolchain}`");
     }
@@ -67,20 +146,37 @@ fn nested_build(dir: &Path, target_dir: &Path) {
         .arg(dir.join("Cargo.toml"));
     for (key, _) in env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        let keep = matches!(key.as_str(), "CARGO_HOME" | "CARGO_MAKEFLAGS" | "CARGO_TERM_COLOR");
+        let keep = matches!(
+            key.as_str(),
+            "CARGO_HOME" | "CARGO_MAKEFLAGS" | "CARGO_TERM_COLOR"
+        );
         let scrub = key.starts_with("CARGO_")
             || key.starts_with("RUSTC_")
-            || matches!(key.as_str(), "RUSTFLAGS" | "RUSTDOCFLAGS" | "TARGET" | "HOST" | "PROFILE" | "OPT_LEVEL" | "DEBUG" | "OUT_DIR" | "NUM_JOBS");
+            || matches!(
+                key.as_str(),
+                "RUSTFLAGS"
+                    | "RUSTDOCFLAGS"
+                    | "TARGET"
+                    | "HOST"
+                    | "PROFILE"
+                    | "OPT_LEVEL"
+                    | "DEBUG"
+                    | "OUT_DIR"
+                    | "NUM_JOBS"
+            );
         if scrub && !keep {
             cmd.env_remove(&key);
         }
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", dir.display()));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", dir.display()));
     if !status.success() {
         panic!("building the guest crate {} failed", dir.display());
     }
 }
 
 fn copy(from: &Path, to: &Path) {
-    fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
+    fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
 }
