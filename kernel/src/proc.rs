@@ -341,7 +341,7 @@ fn allocproc() -> Option<(&'static Proc, SpinLockGuard<'static, ProcInner>)> {
 
         // Set up new context to start executing at forkret, which returns to user space.
         d.context = Context::zero();
-        d.context.ra = forkret as usize;
+        d.context.ra = forkret as *const () as usize;
         d.context.sp = d.kstack + KSTACK_SIZE;
         return Some((p, g));
     }

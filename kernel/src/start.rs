@@ -16,7 +16,7 @@ pub extern "C" fn start() -> ! {
     w_mstatus(x);
 
     // set M Exception Program Counter to main, for mret.
-    w_mepc(crate::main as usize);
+    w_mepc(crate::main as *const () as usize);
 
     // disable paging for now.
     w_satp(0);

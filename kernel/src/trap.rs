@@ -107,7 +107,7 @@ pub fn trapinit() {}
 
 /// Sets up to take exceptions and traps while in the kernel.
 pub fn trapinithart() {
-    w_stvec(kernelvec as usize);
+    w_stvec(kernelvec as *const () as usize);
 }
 
 /// Handles an interrupt, exception, or system call from user space. Called
@@ -119,7 +119,7 @@ pub extern "C" fn usertrap() -> ! {
     }
 
     // send interrupts and exceptions to kerneltrap(), since we're now in the kernel.
-    w_stvec(kernelvec as usize);
+    w_stvec(kernelvec as *const () as usize);
 
     let p = myproc();
     let d = p.data();
@@ -192,7 +192,7 @@ pub fn usertrapret() -> ! {
     let tf = d.tf();
     tf.kernel_satp = r_satp(); // kernel page table
     tf.kernel_sp = d.kstack + crate::memlayout::KSTACK_SIZE; // process's kernel stack
-    tf.kernel_trap = usertrap as usize;
+    tf.kernel_trap = usertrap as *const () as usize;
     tf.kernel_hartid = r_tp(); // hartid for cpuid()
 
     // set up the registers that trampoline.rs's sret will use to get to user space.
