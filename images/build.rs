@@ -66,14 +66,18 @@ const UPROGS: &[&str] = &[
 
 /// Writes fs.img: user/README and every user program, named as on xv6 (`cat`, `sh`...).
 fn make_fs_img(user: &Path, bin_dir: &Path, fs_img: &Path) {
-    let mut names: Vec<String> = fs::read_dir(user.join("src/bin"))
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", user.join("src/bin").display()))
+    let bins = user.join("src/bin");
+    let entries =
+        fs::read_dir(&bins).unwrap_or_else(|e| panic!("cannot list {}: {e}", bins.display()));
+    // A program is src/bin/NAME.rs or src/bin/NAME/main.rs.
+    let mut names: Vec<String> = entries
         .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".rs")
-                .map(String::from)
+            let path = e.ok()?.path();
+            let name = path.file_name()?.to_str()?;
+            match name.strip_suffix(".rs") {
+                Some(stem) => Some(stem.to_string()),
+                None => path.join("main.rs").exists().then(|| name.to_string()),
+            }
         })
         .collect();
     names.sort_by_key(|n| {
