@@ -45,7 +45,7 @@ static REFCNT: [AtomicU32; NPAGES] = [const { AtomicU32::new(0) }; NPAGES];
 /// The refcount slot of physical address `pa`; panics if the allocator does
 /// not own it (a kernel bug, never user input).
 fn slot(pa: usize) -> &'static AtomicU32 {
-    if pa % PGSIZE != 0 || pa < kernel_end() || pa >= PHYSTOP {
+    if !pa.is_multiple_of(PGSIZE) || pa < kernel_end() || pa >= PHYSTOP {
         panic!("kalloc: bad pa {:#x}", pa);
     }
     &REFCNT[(pa - KERNBASE) / PGSIZE]

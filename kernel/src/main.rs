@@ -2,6 +2,11 @@
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+// xv6 has one error value (-1): kernel functions fail with Err(()).
+#![allow(clippy::result_unit_err)]
+// Page tables and physical pages are raw pointers by design (xv6's pagetable_t,
+// kalloc's void *); the functions that take them own that memory.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod chan;
 pub mod console;

@@ -74,7 +74,7 @@ pub fn poweroff(status: i32) -> ! {
 
 /// Can a kernel frame record at `a` (8 bytes) be read without faulting?
 fn readable(a: usize) -> bool {
-    if a % 8 != 0 {
+    if !a.is_multiple_of(8) {
         return false;
     }
     if (KERNBASE..PHYSTOP).contains(&a) {

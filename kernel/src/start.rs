@@ -2,9 +2,7 @@
 // arm the Sstc timer, and mret into main() in supervisor mode.
 
 use crate::riscv::*;
-
-/// Timer interval in `time` units: about 1/10th second at QEMU's 10 MHz.
-const TIMER_INTERVAL: usize = 1_000_000;
+use crate::trap::TIMER_INTERVAL;
 
 /// entry.rs jumps here in machine mode on the boot stack.
 #[no_mangle]

@@ -1,7 +1,6 @@
 // Traps: system calls, device interrupts and exceptions, from user and kernel mode.
 
 use core::ptr;
-use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::chan::wakeup;
 use crate::memlayout::{TRAMPOLINE, UART0_IRQ, VIRTIO0_IRQ};
@@ -24,10 +23,7 @@ pub fn ticks_chan() -> usize {
 }
 
 /// Timer interval in `time` units: about 1/10th second at QEMU's 10 MHz.
-const TIMER_INTERVAL: usize = 1_000_000;
-
-/// Total timer interrupts taken by all harts (statistics only).
-static TIMER_IRQS: AtomicUsize = AtomicUsize::new(0);
+pub const TIMER_INTERVAL: usize = 1_000_000;
 
 const SCAUSE_INTERRUPT: usize = 1 << 63;
 const SCAUSE_SSI: usize = SCAUSE_INTERRUPT | 1;
@@ -262,7 +258,6 @@ fn clockintr() {
         wakeup(ticks_chan());
         drop(ticks);
     }
-    TIMER_IRQS.fetch_add(1, Ordering::Relaxed);
     // ask for the next timer interrupt. this also clears the interrupt request.
     w_stimecmp(r_time() + TIMER_INTERVAL);
 }

@@ -176,7 +176,7 @@ pub fn mappages(
 /// and mapped. Optionally drops the physical memory's reference (freeing it
 /// when it was the last).
 pub fn uvmunmap(pagetable: PageTable, va: usize, npages: usize, do_free: bool) {
-    if va % PGSIZE != 0 {
+    if !va.is_multiple_of(PGSIZE) {
         panic!("uvmunmap: not aligned");
     }
     for a in (va..va + npages * PGSIZE).step_by(PGSIZE) {
