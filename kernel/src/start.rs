@@ -35,9 +35,10 @@ pub extern "C" fn start() -> ! {
     // keep each CPU's hartid in its tp register, for cpuid().
     w_tp(r_mhartid());
 
-    // switch to supervisor mode and jump to main().
+    // switch to supervisor mode and jump to main(), with no caller frame
+    // (backtraces stop at main).
     // SAFETY: mstatus.MPP and mepc are set up above; mret does not return here.
-    unsafe { core::arch::asm!("mret", options(noreturn)) }
+    unsafe { core::arch::asm!("li ra, 0", "li s0, 0", "mret", options(noreturn)) }
 }
 
 /// Asks each hart to generate supervisor timer interrupts (Sstc).
