@@ -52,7 +52,7 @@ impl Image {
     /// Parses and sanity-checks the superblock, then replays a committed log as the
     /// kernel's recover_from_log would.
     pub fn parse(bytes: &[u8]) -> Result<Image, FsckError> {
-        if bytes.len() % BSIZE != 0 || bytes.len() < 2 * BSIZE {
+        if !bytes.len().is_multiple_of(BSIZE) || bytes.len() < 2 * BSIZE {
             bad!(
                 "image size {} is not a whole number of {BSIZE}-byte blocks (at least 2)",
                 bytes.len()

@@ -51,7 +51,7 @@ fn go(which_child: i32, mut rand_next: u64) -> ! {
 
     loop {
         iters += 1;
-        if iters % 500 == 0 {
+        if iters.is_multiple_of(500) {
             write(1, if which_child != 0 { b"B" } else { b"A" });
         }
         match do_rand(&mut rand_next) % 23 {
@@ -120,10 +120,8 @@ fn go(which_child: i32, mut rand_next: u64) -> ! {
             15 => {
                 sbrk(6011);
             }
-            16 => {
-                if sbrk(0) > break0 {
-                    sbrk(-((sbrk(0) - break0) as i32));
-                }
+            16 if sbrk(0) > break0 => {
+                sbrk(-((sbrk(0) - break0) as i32));
             }
             17 => {
                 let pid = fork_or_die();

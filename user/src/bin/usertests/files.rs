@@ -241,11 +241,10 @@ pub fn createtest(_s: &str) {
 }
 
 /// Four processes write different files at the same time, to test block allocation.
-pub fn fourfiles(s: &str) {
+pub fn fourfiles(_s: &str) {
     const N: usize = 12;
     const NCHILD: u8 = 4;
     const SZ: usize = 500;
-    let _ = s;
     for pi in 0..NCHILD {
         let fname = name(&[b'f', b'0' + pi]);
         unlink(fname.as_cstr());

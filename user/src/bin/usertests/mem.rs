@@ -189,11 +189,11 @@ pub fn copyinstr2(_s: &str) {
 pub fn copyinstr3(_s: &str) {
     sbrk(8192);
     let top = sbrk(0);
-    if top % PGSIZE != 0 {
+    if !top.is_multiple_of(PGSIZE) {
         sbrk((PGSIZE - top % PGSIZE) as i32);
     }
     let top = sbrk(0);
-    if top % PGSIZE != 0 {
+    if !top.is_multiple_of(PGSIZE) {
         die!("oops\n");
     }
     let b = top - 1;
@@ -524,7 +524,7 @@ pub fn sbrkarg(s: &str) {
 /// can the kernel still copyin() from addresses in the last page?
 pub fn sbrklast(_s: &str) {
     let top = sbrk(0);
-    if top % 4096 != 0 {
+    if !top.is_multiple_of(4096) {
         sbrk((4096 - top % 4096) as i32);
     }
     sbrk(4096);
