@@ -714,8 +714,12 @@ extern "C" fn forkret() {
 }
 
 /// Kills the process with the given pid. The victim won't exit until it tries
-/// to return to user space (see usertrap()). Returns 0, or -1 if no such process.
+/// to return to user space (see usertrap()). Returns 0, or -1 if no such
+/// process. init cannot be killed: its exit would halt the system.
 pub fn kill(pid: i32) -> i32 {
+    if pid == INITPROC.load(Ordering::Relaxed) {
+        return -1;
+    }
     for p in PROCS.iter() {
         let mut g = p.lock.lock();
         if p.pid() == pid && g.state != ProcState::Unused {
