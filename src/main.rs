@@ -25,8 +25,13 @@ const EXIT_BAD_INPUT: u8 = 1;
     about = "A RISC-V virt machine and the xv6 copy-on-write kernel it boots"
 )]
 struct Args {
-    /// Kernel or bare-metal ELF to boot (as QEMU's `-kernel` with `-bios none`).
-    kernel: PathBuf,
+    /// Kernel or bare-metal ELF to boot (as QEMU's `-kernel` with `-bios none`);
+    /// without it, the bundled xv6 kernel boots with the bundled file system.
+    kernel: Option<PathBuf>,
+
+    /// Write the bundled kernel.elf and fs.img into this directory and exit.
+    #[arg(long, value_name = "DIR")]
+    dump_image: Option<PathBuf>,
 
     /// RAM size in MiB (suffixes M and G accepted).
     #[arg(short = 'm', long = "memory", default_value = "128", value_parser = parse_mib)]
@@ -120,9 +125,18 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<ExitCode, String> {
-    let kernel_name = args.kernel.display().to_string();
-    let kernel =
-        std::fs::read(&args.kernel).map_err(|e| format!("{kernel_name}: {}", io_reason(&e)))?;
+    if let Some(dir) = &args.dump_image {
+        dump_image(dir)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (kernel_name, kernel) = match &args.kernel {
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| format!("{name}: {}", io_reason(&e)))?;
+            (name, bytes)
+        }
+        None => ("bundled kernel".to_string(), images::KERNEL_ELF.to_vec()),
+    };
     let mut virtio_modern = args.virtio_modern;
     for g in &args.global {
         match g.as_str() {
@@ -139,6 +153,9 @@ fn run(args: Args) -> Result<ExitCode, String> {
     };
     let disk = match &args.drive {
         Some(path) => Some(Disk::open(path, args.snapshot)?),
+        // The bundled image is used copy-on-write in memory: a run never
+        // dirties the build output.
+        None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
         None => None,
     };
     let cfg = Config {
@@ -192,6 +209,17 @@ fn run(args: Args) -> Result<ExitCode, String> {
             ExitCode::from(EXIT_LIMIT)
         }
     })
+}
+
+/// Writes the bundled kernel.elf and fs.img into `dir`, for use with QEMU.
+fn dump_image(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {}", dir.display(), io_reason(&e)))?;
+    for (name, bytes) in [("kernel.elf", images::KERNEL_ELF), ("fs.img", images::FS_IMG)] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        println!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(())
 }
 
 /// A writer shared by the harts' tracers.
