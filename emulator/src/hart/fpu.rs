@@ -16,6 +16,8 @@
 use super::insn::{FmaOp, FpBinOp, FpCmp, FpFmt, IntFmt};
 use softfloat_wrapper::{ExceptionFlags, Float, RoundingMode, F32, F64};
 
+mod fast;
+
 pub const NV: u8 = 0x10;
 pub const DZ: u8 = 0x08;
 pub const OF: u8 = 0x04;
@@ -44,6 +46,8 @@ pub const fn unbox(r: u64) -> u32 {
 
 /// A format as SoftFloat sees it, with the register (boxing) convention.
 trait Fmt: Float + Copy {
+    /// The host type for the fast path.
+    type Host: fast::Host;
     /// The sign bit of the raw encoding.
     const SIGN: u64;
     /// The canonical NaN, raw.
@@ -59,6 +63,7 @@ trait Fmt: Float + Copy {
 }
 
 impl Fmt for F32 {
+    type Host = f32;
     const SIGN: u64 = 1 << 31;
     const CANON: u64 = CANONICAL_NAN_S as u64;
     fn get(r: u64) -> Self {
@@ -76,6 +81,7 @@ impl Fmt for F32 {
 }
 
 impl Fmt for F64 {
+    type Host = f64;
     const SIGN: u64 = 1 << 63;
     const CANON: u64 = CANONICAL_NAN_D;
     fn get(r: u64) -> Self {
@@ -123,6 +129,20 @@ pub fn binop(op: FpBinOp, fmt: FpFmt, a: u64, b: u64, rm: u8) -> (u64, u8) {
 }
 
 fn binop_in<T: Fmt>(op: FpBinOp, a: u64, b: u64, rm: u8) -> (u64, u8) {
+    let arith = matches!(
+        op,
+        FpBinOp::Add | FpBinOp::Sub | FpBinOp::Mul | FpBinOp::Div
+    );
+    if rm == 0 && arith {
+        if let Some(v) = fast::binop::<T::Host>(op, a, b) {
+            return v;
+        }
+    }
+    soft_binop::<T>(op, a, b, rm)
+}
+
+/// `binop` entirely in SoftFloat.
+fn soft_binop<T: Fmt>(op: FpBinOp, a: u64, b: u64, rm: u8) -> (u64, u8) {
     let (x, y, r) = (T::get(a), T::get(b), mode(rm));
     match op {
         FpBinOp::Add => flagged(|| x.add(y, r).put()),
@@ -190,11 +210,25 @@ fn fma_in<T: Fmt>(op: FmaOp, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
 
 /// FSQRT.
 pub fn sqrt(fmt: FpFmt, a: u64, rm: u8) -> (u64, u8) {
-    let r = mode(rm);
     match fmt {
-        FpFmt::S => flagged(|| F32::get(a).sqrt(r).put()),
-        FpFmt::D => flagged(|| F64::get(a).sqrt(r).put()),
+        FpFmt::S => sqrt_in::<F32>(a, rm),
+        FpFmt::D => sqrt_in::<F64>(a, rm),
     }
+}
+
+fn sqrt_in<T: Fmt>(a: u64, rm: u8) -> (u64, u8) {
+    if rm == 0 {
+        if let Some(v) = fast::sqrt::<T::Host>(a) {
+            return v;
+        }
+    }
+    soft_sqrt::<T>(a, rm)
+}
+
+/// `sqrt` entirely in SoftFloat.
+fn soft_sqrt<T: Fmt>(a: u64, rm: u8) -> (u64, u8) {
+    let r = mode(rm);
+    flagged(|| T::get(a).sqrt(r).put())
 }
 
 /// FEQ/FLT/FLE: 0 or 1 for the integer register.
@@ -307,3 +341,5 @@ pub fn cvt_fmt(to: FpFmt, a: u64, rm: u8) -> (u64, u8) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fast;
