@@ -6,6 +6,7 @@
 pub mod check;
 pub mod csr;
 pub mod trap;
+pub mod vm;
 
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
