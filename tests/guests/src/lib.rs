@@ -6,6 +6,7 @@
 pub mod check;
 pub mod csr;
 pub mod trap;
+pub mod virtio;
 pub mod vm;
 
 use core::fmt::{self, Write};
