@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod csr;
+pub mod plic;
 pub mod trap;
 pub mod virtio;
 pub mod vm;
