@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod csr;
+pub mod fdt;
 pub mod plic;
 pub mod trap;
 pub mod virtio;
