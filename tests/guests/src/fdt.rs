@@ -12,6 +12,10 @@ const MAX_DEPTH: usize = 8;
 /// Largest blob this reader accepts.
 pub const MAX_SIZE: u32 = 1 << 20;
 
+/// What `Fdt::walk` calls: the node path (root excluded), and a property's
+/// name and value, or None on entry to the node.
+pub type Visitor<'a> = dyn FnMut(&[&str], Option<(&str, &'static [u8])>) + 'a;
+
 /// A validated blob in memory.
 pub struct Fdt {
     blob: &'static [u8],
@@ -83,10 +87,7 @@ impl Fdt {
     /// Walks the structure block, calling `f(stack, prop)` for each node
     /// (prop = None, on entry) and each property (Some((name, value))).
     /// Fails on a malformed block.
-    pub fn walk(
-        &self,
-        f: &mut dyn FnMut(&[&str], Option<(&str, &'static [u8])>),
-    ) -> Result<(), &'static str> {
+    pub fn walk(&self, f: &mut Visitor) -> Result<(), &'static str> {
         let b = self.blob;
         let mut stack: [&str; MAX_DEPTH] = [""; MAX_DEPTH];
         let mut depth = 0usize;

@@ -69,32 +69,29 @@ extern "C" fn guest_main(_hartid: u64, dtb: u64) {
     csrs!(mie, MSIP);
     csrs!(mstatus, mstatus::MIE);
     guests::start_secondaries(secondary, harts);
-    for h in 1..harts {
-        is("secondary ready", wait(|| READY[h].load(Ordering::Acquire)));
+    for ready in &READY[1..harts] {
+        is("secondary ready", wait(|| ready.load(Ordering::Acquire)));
     }
-    eq(
-        "no IPI taken yet",
-        (1..harts)
-            .map(|h| TAKEN[h].load(Ordering::Relaxed))
-            .sum::<u32>() as u64,
-        0,
-    );
-    for h in 1..harts {
+    let taken = &TAKEN[1..harts];
+    let total: u32 = taken.iter().map(|t| t.load(Ordering::Relaxed)).sum();
+    eq("no IPI taken yet", total as u64, 0);
+    for (i, target) in taken.iter().enumerate() {
+        let h = i + 1;
         guests::set_msip(h, true);
         is(
             "target took the IPI",
-            wait(|| TAKEN[h].load(Ordering::Acquire) == 1),
+            wait(|| target.load(Ordering::Acquire) == 1),
         );
         is(
             "hart 0 got the answer",
             wait(|| REPLIES.load(Ordering::Acquire) == h as u32),
         );
         eq("target cleared its msip", msip(h) as u64, 0);
-        for other in 1..harts {
-            let want = (other <= h) as u64;
+        for (j, other) in taken.iter().enumerate() {
+            let want = (j <= i) as u64;
             eq(
                 "only the target took it",
-                TAKEN[other].load(Ordering::Relaxed) as u64,
+                other.load(Ordering::Relaxed) as u64,
                 want,
             );
         }
@@ -102,10 +99,10 @@ extern "C" fn guest_main(_hartid: u64, dtb: u64) {
     for h in 1..harts {
         guests::set_msip(h, true);
     }
-    for h in 1..harts {
+    for target in taken {
         is(
             "broadcast taken",
-            wait(|| TAKEN[h].load(Ordering::Acquire) == 2),
+            wait(|| target.load(Ordering::Acquire) == 2),
         );
     }
     // Answers may coalesce: msip is one bit, not a counter.
