@@ -300,8 +300,7 @@ pub fn access_mprv(mpp: Mode, bits: u64, kind: Kind, va: u64) -> Result<u64, Tra
     }
 }
 
-/// Checks that `r` is the page fault (or other `cause`) of a `kind` access
-/// at `va`, from `mode`: cause and tval.
+/// Checks that `r` is a trap with `cause` and tval `va`.
 pub fn expect_fault(what: &str, r: Result<u64, Trap>, cause: u64, va: u64) {
     match r {
         Ok(v) => {
