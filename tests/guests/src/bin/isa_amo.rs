@@ -5,7 +5,7 @@
 #![no_main]
 
 use core::arch::asm;
-use guests::check::eq;
+use guests::check::{any, eq};
 use guests::csr::cause;
 use guests::trap;
 
@@ -174,17 +174,18 @@ fn amo_w() {
 
 fn misaligned() {
     let p = mem() as u64;
-    let expect = |what: &str, want: u64, addr: u64| {
-        eq(what, trap::count() as u64, 1);
-        eq(what, trap::last().cause, want);
-        eq(what, trap::last().tval, addr);
-    };
-    // QEMU 7.2 reports a misaligned AMO or SC as a load-address-misaligned
-    // (cause 4) exception; the spec says store/AMO (6).
-    let amo_cause = if guests::on_qemu() {
-        cause::LOAD_MISALIGNED
+    // QEMU 7.2 with one hart (non-parallel TCG) reports a misaligned AMO as
+    // a load-address-misaligned exception (cause 4), with several harts as
+    // store/AMO (6), which is what the spec says and rvcow is held to.
+    let amo_causes: &[u64] = if guests::on_qemu() {
+        &[cause::LOAD_MISALIGNED, cause::STORE_MISALIGNED]
     } else {
-        cause::STORE_MISALIGNED
+        &[cause::STORE_MISALIGNED]
+    };
+    let expect = |what: &str, want: &[u64], addr: u64| {
+        eq(what, trap::count() as u64, 1);
+        any(what, trap::last().cause, want);
+        eq(what, trap::last().tval, addr);
     };
     set(0, 0x77);
     trap::reset();
@@ -192,18 +193,18 @@ fn misaligned() {
     unsafe {
         asm!("amoadd.d {t}, {v}, ({a})", t = out(reg) _, v = in(reg) 1u64, a = in(reg) p + 4)
     };
-    expect("misaligned amoadd.d", amo_cause, p + 4);
+    expect("misaligned amoadd.d", amo_causes, p + 4);
     eq("misaligned AMO writes nothing", word(0), 0x77);
     trap::reset();
     // SAFETY: misaligned amoswap.w traps and is skipped.
     unsafe {
         asm!("amoswap.w {t}, {v}, ({a})", t = out(reg) _, v = in(reg) 1u64, a = in(reg) p + 2)
     };
-    expect("misaligned amoswap.w", amo_cause, p + 2);
+    expect("misaligned amoswap.w", amo_causes, p + 2);
     trap::reset();
     // SAFETY: misaligned lr.d traps and is skipped.
     unsafe { asm!("lr.d {t}, ({a})", t = out(reg) _, a = in(reg) p + 1) };
-    expect("misaligned lr.d", cause::LOAD_MISALIGNED, p + 1);
+    expect("misaligned lr.d", &[cause::LOAD_MISALIGNED], p + 1);
     trap::reset();
     // SAFETY: misaligned sc.w traps and is skipped.
     unsafe {
@@ -212,7 +213,7 @@ fn misaligned() {
     // QEMU 7.2 compares the SC address with the reservation before any
     // alignment check, so it fails the SC without a trap.
     if !guests::on_qemu() {
-        expect("misaligned sc.w", amo_cause, p + 2);
+        expect("misaligned sc.w", &[cause::STORE_MISALIGNED], p + 2);
     }
     eq("misaligned SC writes nothing", word(0), 0x77);
 }
