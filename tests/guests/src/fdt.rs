@@ -22,7 +22,7 @@ fn be32(addr: u64) -> u32 {
 /// device tree.
 pub fn hart_count() -> Option<usize> {
     let base = DTB.load(Ordering::Relaxed);
-    if base < 0x8000_0000 || base % 4 != 0 || be32(base) != MAGIC {
+    if base < 0x8000_0000 || !base.is_multiple_of(4) || be32(base) != MAGIC {
         return None;
     }
     let total = be32(base + 4) as u64;

@@ -64,7 +64,7 @@ extern "C" fn guest_main() {
         n as u64 - 1,
     );
     csrw!(mie, 1 << irq::MSI);
-    for h in 1..n {
+    for (h, got) in GOT.iter().enumerate().take(n).skip(1) {
         set_msip(h, true);
         // Sleep until hart h answers: its reply wakes this WFI (MIE=0, so the
         // reply cannot slip in between the check and the WFI), and is then
@@ -76,7 +76,7 @@ extern "C" fn guest_main() {
             wakes += 1;
         }
         eq("hart answered", REPLIES.load(Ordering::SeqCst), h as u64);
-        eq("hart got exactly one IPI", GOT[h].load(Ordering::SeqCst), 1);
+        eq("hart got exactly one IPI", got.load(Ordering::SeqCst), 1);
     }
     eq(
         "hart 0 got one reply per hart",

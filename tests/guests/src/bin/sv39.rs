@@ -134,7 +134,7 @@ fn setup() {
             unsafe {
                 page(i)
                     .add(j)
-                    .write_volatile(0xa000 + (i as u64) << 12 | j as u64)
+                    .write_volatile((0xa000 + i as u64) << 12 | j as u64)
             };
         }
     }
