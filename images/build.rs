@@ -28,28 +28,43 @@ fn main() {
 
     copy(&bin_dir.join("kernel"), &out.join("kernel.elf"));
     println!("cargo:rustc-env=RVCOW_GUEST_DIR={}", bin_dir.display());
-    println!("cargo:rustc-env=RVCOW_KERNEL_ELF={}", out.join("kernel.elf").display());
+    println!(
+        "cargo:rustc-env=RVCOW_KERNEL_ELF={}",
+        out.join("kernel.elf").display()
+    );
 }
 
 /// One target dir for every guest crate, beside the host profiles so that
 /// `cargo build` and `cargo build --release` share it.
 fn guest_target_dir(out: &Path) -> PathBuf {
-    let build = out.ancestors().find(|p| p.file_name() == Some(OsStr::new("build")));
-    let profile_dir = build.and_then(Path::parent).expect("OUT_DIR is not under target/<profile>/build");
-    profile_dir.parent().unwrap_or(profile_dir).join("riscv-guest")
+    let build = out
+        .ancestors()
+        .find(|p| p.file_name() == Some(OsStr::new("build")));
+    let profile_dir = build
+        .and_then(Path::parent)
+        .expect("OUT_DIR is not under target/<profile>/build");
+    profile_dir
+        .parent()
+        .unwrap_or(profile_dir)
+        .join("riscv-guest")
 }
 
 /// Installs the riscv target for the pinned toolchain when it is missing
 /// (RUSTUP_AUTO_INSTALL=0 machines do not), or stops with the exact command.
 fn ensure_target_installed() {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().expect("cannot run rustc");
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("cannot run rustc");
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib/rustlib").join(TARGET).exists() {
         return;
     }
     let toolchain = env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "1.95.0".into());
-    let status = Command::new("rustup").args(["target", "add", TARGET, "--toolchain", &toolchain]).status();
+    let status = Command::new("rustup")
+        .args(["target", "add", TARGET, "--toolchain", &toolchain])
+        .status();
     if !matches!(status, Ok(s) if s.success()) {
         panic!("the {TARGET} target is missing: run `rustup target add {TARGET} --toolchain {toolchain}`");
     }
@@ -67,20 +82,37 @@ fn nested_build(dir: &Path, target_dir: &Path) {
         .arg(dir.join("Cargo.toml"));
     for (key, _) in env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        let keep = matches!(key.as_str(), "CARGO_HOME" | "CARGO_MAKEFLAGS" | "CARGO_TERM_COLOR");
+        let keep = matches!(
+            key.as_str(),
+            "CARGO_HOME" | "CARGO_MAKEFLAGS" | "CARGO_TERM_COLOR"
+        );
         let scrub = key.starts_with("CARGO_")
             || key.starts_with("RUSTC_")
-            || matches!(key.as_str(), "RUSTFLAGS" | "RUSTDOCFLAGS" | "TARGET" | "HOST" | "PROFILE" | "OPT_LEVEL" | "DEBUG" | "OUT_DIR" | "NUM_JOBS");
+            || matches!(
+                key.as_str(),
+                "RUSTFLAGS"
+                    | "RUSTDOCFLAGS"
+                    | "TARGET"
+                    | "HOST"
+                    | "PROFILE"
+                    | "OPT_LEVEL"
+                    | "DEBUG"
+                    | "OUT_DIR"
+                    | "NUM_JOBS"
+            );
         if scrub && !keep {
             cmd.env_remove(&key);
         }
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", dir.display()));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", dir.display()));
     if !status.success() {
         panic!("building the guest crate {} failed", dir.display());
     }
 }
 
 fn copy(from: &Path, to: &Path) {
-    fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
+    fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
 }
