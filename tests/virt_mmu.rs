@@ -29,7 +29,7 @@ fn pass(name: &str, extra: &[&str]) -> String {
 
 #[test]
 fn sv39_walks_superpages_and_faults() {
-    assert_eq!(pass("sv39", &[]), "sv39: 100 checks passed\n");
+    assert_eq!(pass("sv39_walk", &[]), "sv39_walk: 100 checks passed\n");
 }
 
 #[test]

@@ -25,13 +25,13 @@ fn assert_pass(name: &str, out: &Output) -> String {
 #[test]
 fn amoadd_and_lr_sc_totals_are_exact() {
     for smp in ["1", "4", "8"] {
-        let out = rvcow("smp_amo", &["--smp", smp, "--max-insns", "50000000"]);
-        let stdout = assert_pass("smp_amo", &out);
+        let out = rvcow("smp_counters", &["--smp", smp, "--max-insns", "50000000"]);
+        let stdout = assert_pass("smp_counters", &out);
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), 3, "{stdout}");
-        assert_eq!(lines[0], format!("smp_amo: {smp} harts"));
+        assert_eq!(lines[0], format!("smp_counters: {smp} harts"));
         assert!(lines[1].ends_with(" failed SCs"), "{stdout}");
-        assert_eq!(lines[2], "smp_amo: 3 checks passed");
+        assert_eq!(lines[2], "smp_counters: 3 checks passed");
     }
 }
 
@@ -49,10 +49,10 @@ fn msip_interrupts_each_hart() {
 #[test]
 fn smp_traces_are_identical_across_runs() {
     let args = ["--smp", "3", "--trace", "--max-insns", "50000000"];
-    let first = rvcow("smp_amo", &args);
-    let second = rvcow("smp_amo", &args);
-    let stdout = assert_pass("smp_amo", &first);
-    assert_eq!(stdout, assert_pass("smp_amo", &second));
+    let first = rvcow("smp_counters", &args);
+    let second = rvcow("smp_counters", &args);
+    let stdout = assert_pass("smp_counters", &first);
+    assert_eq!(stdout, assert_pass("smp_counters", &second));
     // Every hart retired instructions: the trace interleaves all three.
     let trace = String::from_utf8_lossy(&first.stderr);
     for hart in 0..3 {

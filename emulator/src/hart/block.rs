@@ -93,6 +93,7 @@ impl BlockCache {
     /// The block at physical address `pa` as (first index in `insns`,
     /// length), decoding it when absent. None when `pa` is not in RAM or its
     /// first instruction straddles the page end (the caller steps it).
+    #[inline]
     pub fn get(&mut self, ram: &mut Ram, pa: u64) -> Option<(usize, usize)> {
         if ram.code_gen != self.seen_gen {
             self.seen_gen = ram.code_gen;

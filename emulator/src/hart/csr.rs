@@ -48,6 +48,9 @@ pub const MCYCLE: u16 = 0xb00;
 pub const MINSTRET: u16 = 0xb02;
 pub const MHPMCOUNTER3: u16 = 0xb03;
 pub const MHPMCOUNTER31: u16 = 0xb1f;
+/// Sdtrig: no triggers; tselect and tdata1..3 read 0 and ignore writes.
+pub const TSELECT: u16 = 0x7a0;
+pub const TDATA3: u16 = 0x7a3;
 pub const MVENDORID: u16 = 0xf11;
 pub const MARCHID: u16 = 0xf12;
 pub const MIMPID: u16 = 0xf13;
@@ -252,7 +255,7 @@ impl Hart {
             MIP => c.mip,
             PMPCFG0..=PMPCFG15 if csr & 1 == 0 => c.pmpcfg[(csr - PMPCFG0) as usize / 2],
             PMPADDR0..=PMPADDR63 => c.pmpaddr[(csr - PMPADDR0) as usize],
-            MVENDORID | MARCHID | MIMPID | MCONFIGPTR => 0,
+            MVENDORID | MARCHID | MIMPID | MCONFIGPTR | TSELECT..=TDATA3 => 0,
             MHARTID => self.id,
             _ => return None,
         })
@@ -297,7 +300,7 @@ impl Hart {
             }
             MCYCLE => c.mcycle_off = val.wrapping_sub(self.retired),
             MINSTRET => c.minstret_off = val.wrapping_sub(self.retired),
-            MHPMCOUNTER3..=MHPMCOUNTER31 | MHPMEVENT3..=MHPMEVENT31 => {}
+            MHPMCOUNTER3..=MHPMCOUNTER31 | MHPMEVENT3..=MHPMEVENT31 | TSELECT..=TDATA3 => {}
             SSTATUS => {
                 let v = (c.mstatus & !SSTATUS_WMASK) | (val & SSTATUS_WMASK);
                 self.set_mstatus(v);

@@ -17,6 +17,11 @@ fn misa_and_ids_are_read_only() {
     assert!(h.csr_allowed(MHARTID, false));
     assert_eq!(h.csr_value(MCONFIGPTR), Some(0));
     assert_eq!(h.csr_value(MVENDORID), Some(0));
+    // No debug triggers: tselect exists (software probes it) and reads 0.
+    h.csr_write(TSELECT, 1);
+    assert_eq!(h.csr_value(TSELECT), Some(0));
+    assert_eq!(h.csr_value(TSELECT + 1), Some(0));
+    assert_eq!(h.csr_value(0x7a4), None);
 }
 
 #[test]

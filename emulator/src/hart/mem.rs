@@ -27,8 +27,12 @@ pub(crate) fn read_le(d: &[u8], o: usize, w: Width) -> u64 {
 /// Writes the low `w` bytes of `v` at `o` of RAM data.
 #[inline(always)]
 fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
-    let n = w.bytes() as usize;
-    d[o..o + n].copy_from_slice(&v.to_le_bytes()[..n]);
+    match w {
+        Width::B => d[o] = v as u8,
+        Width::H => d[o..o + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+        Width::W => d[o..o + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+        Width::D => d[o..o + 8].copy_from_slice(&v.to_le_bytes()),
+    }
 }
 
 /// The width of a `size`-byte access.
@@ -111,6 +115,9 @@ impl Hart {
             if let Some(o) = bus.ram.offset(pa, size) {
                 return Ok(read_le(&bus.ram.data, o, w));
             }
+            // Device reads have side effects too (a PLIC claim, a UART RBR
+            // pop): end the run so the board sees them at once.
+            self.mmio_accessed = true;
             if pa % size == 0 {
                 return bus
                     .read(pa, size as u8)
@@ -202,7 +209,7 @@ impl Hart {
             }
             return Ok(());
         }
-        self.mmio_written = true;
+        self.mmio_accessed = true;
         bus.write(pa, size as u8, v)
             .map_err(|_| Exception::StoreAccess(va))
     }
@@ -219,6 +226,7 @@ impl Hart {
         if let Some(o) = bus.ram.offset(pa, size) {
             return Ok(read_le(&bus.ram.data, o, width_of(size)));
         }
+        self.mmio_accessed = true;
         bus.read(pa, size as u8).map_err(|_| match acc {
             Access::Read => Exception::LoadAccess(va),
             _ => Exception::StoreAccess(va),

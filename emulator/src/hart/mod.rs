@@ -37,7 +37,7 @@ pub enum Exit {
     Budget,
     /// The hart is idle in WFI with nothing pending.
     Wfi,
-    /// An instruction wrote a device register; the board should react now.
+    /// An instruction accessed a device register; the board should react now.
     Mmio,
 }
 
@@ -69,8 +69,8 @@ pub struct Hart {
     pub(crate) wfi: bool,
     /// The `time` CSR, as last given by the board.
     pub(crate) time: u64,
-    /// Set by a store that reached a device.
-    pub(crate) mmio_written: bool,
+    /// Set by a load or store that reached a device.
+    pub(crate) mmio_accessed: bool,
     /// The value the last AMO wrote, for the commit log.
     pub(crate) amo_stored: u64,
 }
@@ -93,7 +93,7 @@ impl Hart {
             reservation: None,
             wfi: false,
             time: 0,
-            mmio_written: false,
+            mmio_accessed: false,
             amo_stored: 0,
         };
         h.reset_to(0x1000, hartid, 0, 0);
@@ -114,13 +114,13 @@ impl Hart {
         self.csr.minstret_off = self.retired.wrapping_neg();
         self.reservation = None;
         self.wfi = false;
-        self.mmio_written = false;
+        self.mmio_accessed = false;
         self.mmu.flush();
         self.blocks.flush();
     }
 
     /// Runs until `budget` instructions are used up, the hart idles in WFI,
-    /// or a store reaches a device. An instruction that traps uses one unit
+    /// or a load or store reaches a device. An instruction that traps uses one unit
     /// of budget without retiring, so a trap loop still returns.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> Exit {
         if self.wfi {
@@ -143,8 +143,8 @@ impl Hart {
             if self.wfi {
                 return Exit::Wfi;
             }
-            if self.mmio_written {
-                self.mmio_written = false;
+            if self.mmio_accessed {
+                self.mmio_accessed = false;
                 return Exit::Mmio;
             }
         }
@@ -173,7 +173,7 @@ impl Hart {
                 return (i - start + 1) as u64;
             }
             self.retired += 1;
-            if self.mmio_written {
+            if self.mmio_accessed {
                 return (i - start + 1) as u64;
             }
         }

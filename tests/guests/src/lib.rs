@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod csr;
+pub mod devtree;
 pub mod fdt;
 pub mod plic;
 pub mod trap;
@@ -55,6 +56,8 @@ _start:
     li t1, 1 << 13
     csrs mstatus, t1
     bnez tp, 2f
+    la t1, {dtb}
+    sd a1, 0(t1)
     call guest_main
     j exit_pass
     # Secondary harts sleep until hart 0 publishes an entry point.
@@ -65,7 +68,17 @@ _start:
     bnez t1, 4f
     wfi
     j 3b
-4:  mv a0, tp
+    # Consume the wake-up IPI (it may still be on its way), then enter.
+4:  csrr t2, mip
+    andi t2, t2, 1 << 3
+    bnez t2, 6f
+    wfi
+    j 4b
+6:  li t2, {clint}
+    slli t3, tp, 2
+    add t2, t2, t3
+    sw zero, 0(t2)
+    mv a0, tp
     jalr t1
 5:  wfi
     j 5b
@@ -73,6 +86,8 @@ _start:
     stack_shift = const STACK_SIZE.trailing_zeros(),
     trap_stack = const trap::TRAP_STACK,
     secondary = sym SECONDARY,
+    dtb = sym fdt::DTB,
+    clint = const CLINT,
 );
 
 /// Entry point of the secondary harts (0 while they sleep).
@@ -98,8 +113,8 @@ pub fn hart_id() -> usize {
 }
 
 /// Starts every secondary hart in `entry(hartid)` (M-mode, own stack), waking
-/// them with a software interrupt; `entry` must clear its msip before it
-/// enables interrupts. `harts` is how many harts the machine has.
+/// them with a software interrupt that each consumes (msip cleared) before
+/// `entry` runs. `harts` is how many harts the machine has.
 pub fn start_secondaries(entry: extern "C" fn(usize), harts: usize) {
     SECONDARY.store(entry as usize, Ordering::Release);
     for h in 1..harts {

@@ -425,4 +425,4 @@ lower_exit:
 );
 
 const _: () = assert!(core::mem::offset_of!(Ctx, sscratch) == 112);
-const _: () = assert!(FRAME % 16 == 0 && STACK_SIZE > 4 * TRAP_STACK);
+const _: () = assert!(FRAME.is_multiple_of(16) && STACK_SIZE > 4 * TRAP_STACK);

@@ -6,7 +6,7 @@
 #![no_main]
 
 use guests::check::{eq, is};
-use guests::fdt::{be32, be64, Fdt, Path};
+use guests::devtree::{be32, be64, Fdt, Path};
 use guests::println;
 
 const MIB: u64 = 1 << 20;

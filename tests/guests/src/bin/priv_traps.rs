@@ -438,7 +438,6 @@ fn tw_tsr_tvm() {
 
 fn status_warl() {
     let ones: u64;
-    let sview: u64;
     let saved = csrr!(mstatus);
     // SAFETY: all-ones mstatus with mie = 0 in M-mode; MPRV uses MPP = M.
     unsafe {
@@ -465,7 +464,7 @@ fn status_warl() {
     eq("mstatus restored", csrr!(mstatus), saved);
 
     csrw!(sstatus, u64::MAX);
-    sview = csrr!(sstatus);
+    let sview = csrr!(sstatus);
     eq(
         "sstatus all ones",
         sview & !qemu,

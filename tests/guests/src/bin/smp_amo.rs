@@ -1,84 +1,74 @@
-//! SMP atomics: every hart (as many as the device tree lists) adds 1 to one
-//! counter 10000 times with AMOADD.W and to another 10000 times with an
-//! LR.W/SC.W loop; hart 0 waits for all and checks both totals exactly.
+//! SMP atomics: every hart adds to one counter with AMOADD and to another
+//! with an LR/SC loop; the totals must be exact, and every hart must run.
 #![no_std]
 #![no_main]
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use guests::check::{eq, is};
+use core::sync::atomic::{AtomicU64, Ordering};
+use guests::check::eq;
 use guests::println;
 
-const ITERS: u32 = 10_000;
-/// Rounds hart 0 waits for the others before giving up.
-const WAIT_ROUNDS: u64 = 50_000_000;
+/// Increments per hart and per counter.
+const K: u64 = 2000;
+/// Spins before hart 0 declares the others hung.
+const SPIN: u64 = 50_000_000;
 
-static AMO: AtomicU32 = AtomicU32::new(0);
-static LRSC: AtomicU32 = AtomicU32::new(0);
-static SC_FAILS: AtomicU32 = AtomicU32::new(0);
-static DONE: AtomicUsize = AtomicUsize::new(0);
+static AMO_COUNTER: AtomicU64 = AtomicU64::new(0);
+static LRSC_COUNTER: AtomicU64 = AtomicU64::new(0);
+static RAN: AtomicU64 = AtomicU64::new(0);
+static DONE: AtomicU64 = AtomicU64::new(0);
 
-/// The work of one hart.
-fn work() {
-    let amo = AMO.as_ptr();
-    let lrsc = LRSC.as_ptr();
-    let mut fails: u32 = 0;
-    for _ in 0..ITERS {
-        // SAFETY: an atomic add to a static counter.
-        unsafe {
-            core::arch::asm!("amoadd.w zero, {one}, ({p})", one = in(reg) 1, p = in(reg) amo)
-        };
+/// Adds 1 to LRSC_COUNTER with an lr.d/sc.d retry loop.
+fn lrsc_inc() {
+    // SAFETY: an LR/SC loop on a static counter.
+    unsafe {
+        core::arch::asm!(
+            "1: lr.d {t}, ({a})",
+            "addi {t}, {t}, 1",
+            "sc.d {t}, {t}, ({a})",
+            "bnez {t}, 1b",
+            t = out(reg) _,
+            a = in(reg) LRSC_COUNTER.as_ptr(),
+        )
+    };
+}
+
+fn work(hart: usize) {
+    RAN.fetch_or(1 << hart, Ordering::SeqCst);
+    for _ in 0..K {
+        AMO_COUNTER.fetch_add(1, Ordering::Relaxed);
+        lrsc_inc();
     }
-    for _ in 0..ITERS {
-        // SAFETY: an LR/SC increment of a static counter; t counts failed SCs.
-        unsafe {
-            core::arch::asm!(
-                "1: lr.w {v}, ({p})",
-                "addiw {v}, {v}, 1",
-                "sc.w {t}, {v}, ({p})",
-                "beqz {t}, 2f",
-                "addiw {f}, {f}, 1",
-                "j 1b",
-                "2:",
-                p = in(reg) lrsc,
-                v = out(reg) _,
-                t = out(reg) _,
-                f = inout(reg) fails,
-            )
-        };
-    }
-    SC_FAILS.fetch_add(fails, Ordering::Relaxed);
-    DONE.fetch_add(1, Ordering::Release);
+    DONE.fetch_add(1, Ordering::SeqCst);
 }
 
 extern "C" fn secondary(hart: usize) {
-    guests::set_msip(hart, false);
-    work();
+    work(hart);
 }
 
 #[no_mangle]
-extern "C" fn guest_main(_hartid: u64, dtb: u64) {
-    let harts = guests::fdt::hart_count(dtb);
-    println!("smp_amo: {harts} harts");
-    guests::start_secondaries(secondary, harts);
-    work();
-    let all = (0..WAIT_ROUNDS).any(|_| DONE.load(Ordering::Acquire) == harts);
-    if !all {
-        println!(
-            "only {} of {harts} harts finished",
-            DONE.load(Ordering::Acquire)
-        );
+extern "C" fn guest_main() {
+    let Some(n) = guests::fdt::hart_count() else {
+        println!("FAIL: no device tree in a1");
+        guests::exit(100);
+    };
+    println!("smp_amo: {n} harts");
+    guests::start_secondaries(secondary, n);
+    work(0);
+    let mut spins = 0;
+    while DONE.load(Ordering::SeqCst) < n as u64 && spins < SPIN {
+        spins += 1;
     }
-    is("every hart finished", all);
+    eq("every hart finished", DONE.load(Ordering::SeqCst), n as u64);
+    eq("every hart ran", RAN.load(Ordering::SeqCst), (1 << n) - 1);
     eq(
-        "AMOADD.W total",
-        AMO.load(Ordering::Relaxed) as u64,
-        harts as u64 * ITERS as u64,
+        "amoadd total",
+        AMO_COUNTER.load(Ordering::SeqCst),
+        n as u64 * K,
     );
     eq(
-        "LR/SC total",
-        LRSC.load(Ordering::Relaxed) as u64,
-        harts as u64 * ITERS as u64,
+        "lr/sc total",
+        LRSC_COUNTER.load(Ordering::SeqCst),
+        n as u64 * K,
     );
-    println!("smp_amo: {} failed SCs", SC_FAILS.load(Ordering::Relaxed));
     guests::check::pass("smp_amo");
 }

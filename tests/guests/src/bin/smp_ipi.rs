@@ -62,7 +62,7 @@ fn wait(cond: impl Fn() -> bool) -> bool {
 
 #[no_mangle]
 extern "C" fn guest_main(_hartid: u64, dtb: u64) {
-    let harts = guests::fdt::hart_count(dtb);
+    let harts = guests::devtree::hart_count(dtb);
     println!("smp_ipi: {harts} harts");
     is("at least two harts", harts >= 2);
     trap::set_m_hook(Some(hart0_hook));
