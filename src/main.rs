@@ -214,9 +214,13 @@ fn run(args: Args) -> Result<ExitCode, String> {
 /// Writes the bundled kernel.elf and fs.img into `dir`, for use with QEMU.
 fn dump_image(dir: &std::path::Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {}", dir.display(), io_reason(&e)))?;
-    for (name, bytes) in [("kernel.elf", images::KERNEL_ELF), ("fs.img", images::FS_IMG)] {
+    for (name, bytes) in [
+        ("kernel.elf", images::KERNEL_ELF),
+        ("fs.img", images::FS_IMG),
+    ] {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
         println!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
