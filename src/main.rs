@@ -85,6 +85,10 @@ struct Args {
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
+    /// Tie mtime to the host clock instead of retired instructions (not deterministic).
+    #[arg(long)]
+    realtime: bool,
+
     /// Print every retired instruction (Spike's --log-commits shape) to stderr.
     #[arg(long)]
     trace: bool,
@@ -172,6 +176,9 @@ fn run(args: Args) -> Result<ExitCode, String> {
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
         BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
     })?;
+    if args.realtime {
+        machine.set_realtime();
+    }
     if args.trace || args.trace_traps {
         // One buffered stream for all harts, so lines keep their order.
         let out = SharedWriter(Arc::new(Mutex::new(BufWriter::new(std::io::stderr()))));

@@ -87,6 +87,8 @@ pub struct Machine {
     output: Vec<u8>,
     /// Instructions run in the current round towards the next tick.
     tick_credit: u64,
+    /// With `--realtime`: mtime follows the host clock from this instant.
+    realtime: Option<std::time::Instant>,
     /// Everything needed to reset.
     image: Vec<u8>,
     bios: Option<Vec<u8>>,
@@ -187,6 +189,7 @@ impl Machine {
             skipped_ticks: 0,
             output: Vec::new(),
             tick_credit: 0,
+            realtime: None,
             image: cfg.kernel,
             bios: cfg.bios,
             rom,
@@ -219,6 +222,12 @@ impl Machine {
             h.reset_to(devices::MROM, 0, 0, 0);
         }
         self.update_lines();
+    }
+
+    /// Ties mtime to the host clock (interactive use) instead of retired
+    /// instructions; runs are then no longer deterministic.
+    pub fn set_realtime(&mut self) {
+        self.realtime = Some(std::time::Instant::now());
     }
 
     /// Console bytes the guest has written since the last call.
@@ -261,6 +270,18 @@ impl Machine {
     pub fn run(&mut self, insns: u64) -> Event {
         if self.all_idle() {
             match self.next_deadline() {
+                Some(t) if self.realtime.is_some() => {
+                    // Sleep towards the deadline in slices short enough for
+                    // the console to stay responsive.
+                    let now = self.clint().mtime();
+                    let wait = (t.saturating_sub(now) * 100).min(10_000_000);
+                    std::thread::sleep(std::time::Duration::from_nanos(wait));
+                    self.advance_time(0);
+                    self.update_lines();
+                    if self.all_idle() {
+                        return Event::Idle;
+                    }
+                }
                 Some(t) => self.skip_to(t),
                 None => return Event::Deadlock,
             }
@@ -331,6 +352,13 @@ impl Machine {
     }
 
     fn advance_time(&mut self, insns: u64) {
+        if let Some(start) = self.realtime {
+            // mtime follows the host clock (100 ns per tick), never backwards.
+            let host = (start.elapsed().as_nanos() / 100) as u64;
+            let now = self.clint().mtime();
+            self.clint().advance(host.saturating_sub(now));
+            return;
+        }
         self.tick_credit += insns;
         let ticks = self.tick_credit / INSNS_PER_TICK;
         self.tick_credit %= INSNS_PER_TICK;
