@@ -238,7 +238,7 @@ pub fn filewrite(f: &FileRef, addr: usize, n: usize) -> Result<usize, ()> {
                 begin_op();
                 let mut g = ilock(ip);
                 let off = file.off.load(Ordering::Relaxed);
-                let r = writei(&mut g, true, addr + i, off, n1 as u32);
+                let r = writei(&mut g, true, addr.wrapping_add(i), off, n1 as u32);
                 if let Ok(r) = r {
                     file.off.store(off + r as u32, Ordering::Relaxed);
                 }

@@ -548,7 +548,11 @@ pub fn readi(
         let bp = bread(ip.dev, addr);
         let m = (n - tot).min(BSIZE - off % BSIZE);
         let start = off % BSIZE;
-        either_copyout(user_dst, dst + tot, &bp.data()[start..start + m])?;
+        either_copyout(
+            user_dst,
+            dst.wrapping_add(tot),
+            &bp.data()[start..start + m],
+        )?;
         tot += m;
         off += m;
     }
@@ -582,7 +586,13 @@ pub fn writei(
         let mut bp = bread(ip.dev, addr);
         let m = (n - tot).min(BSIZE - off % BSIZE);
         let start = off % BSIZE;
-        if either_copyin(&mut bp.data_mut()[start..start + m], user_src, src + tot).is_err() {
+        if either_copyin(
+            &mut bp.data_mut()[start..start + m],
+            user_src,
+            src.wrapping_add(tot),
+        )
+        .is_err()
+        {
             break;
         }
         log_write(&bp);
