@@ -1,8 +1,5 @@
 //! Open files: the system-wide file table, reference counted, and the device switch.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
 

@@ -10,9 +10,6 @@
 //! This file contains the low-level file system manipulation routines. The
 //! (higher-level) system call implementations are in sysfile.rs.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 pub mod bio;
 pub mod log;
 
