@@ -1,7 +1,7 @@
 // Program entry and arguments, the panic handler, and xv6's ulib helpers
 // (gets, atoi, stat, string building).
 
-use crate::syscall::{close, exit, fstat, open, read, write};
+use crate::syscall::{close, fstat, open, read};
 use abi::fcntl::O_RDONLY;
 use abi::stat::Stat;
 use core::ffi::{c_char, CStr};
@@ -67,6 +67,7 @@ macro_rules! entry {
     };
 }
 
+#[cfg(not(test))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let msg = info.message().as_str().unwrap_or("");
@@ -74,8 +75,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     if let Some(loc) = info.location() {
         crate::fprintf!(2, " at %s:%d", loc.file(), loc.line());
     }
-    write(2, b"\n");
-    exit(1)
+    crate::syscall::write(2, b"\n");
+    crate::syscall::exit(1)
 }
 
 /// Reads one line from fd 0 into buf, one byte at a time, keeping the newline;
@@ -198,5 +199,32 @@ impl<const N: usize> CStrBuf<N> {
     /// The string as a &CStr for system calls.
     pub fn as_cstr(&self) -> &CStr {
         CStr::from_bytes_until_nul(&self.buf[..=self.len]).unwrap_or(c"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoi_reads_leading_digits() {
+        assert_eq!(atoi(b"123"), 123);
+        assert_eq!(atoi(b"42abc"), 42);
+        assert_eq!(atoi(b"-5"), 0);
+        assert_eq!(atoi(b""), 0);
+    }
+
+    #[test]
+    fn cstrbuf_builds_c_strings() {
+        let mut b = CStrBuf::<8>::new();
+        assert!(b.push(b"ab"));
+        assert!(b.push_byte(b'/'));
+        assert_eq!(b.as_cstr().to_bytes_with_nul(), b"ab/\0");
+        assert!(!b.push(b"cdefgh"));
+        assert_eq!(b.as_bytes(), b"ab/cdef");
+        b.truncate(2);
+        assert_eq!(b.as_cstr(), c"ab");
+        assert_eq!(CStrBuf::<16>::from(b"x\0yz").as_bytes(), b"x");
+        assert_eq!(strbytes(b"dd\0\0"), b"dd");
     }
 }
