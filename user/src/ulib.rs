@@ -79,14 +79,19 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     crate::syscall::exit(1)
 }
 
-/// Reads one line from fd 0 into buf, one byte at a time, keeping the newline;
-/// stops at buf.len() - 1 bytes (room for xv6's NUL, which is also stored).
-/// Returns the line without the NUL (empty at end of input).
+/// Reads one line from fd 0 into buf (xv6's gets); see getline.
 pub fn gets(buf: &mut [u8]) -> &[u8] {
+    getline(0, buf)
+}
+
+/// Reads one line from fd into buf, one byte at a time, keeping the newline (or
+/// carriage return); stops at buf.len() - 1 bytes, leaving room for xv6's NUL, which
+/// is also stored. Returns the line without the NUL (empty at end of input).
+pub fn getline(fd: i32, buf: &mut [u8]) -> &[u8] {
     let mut i = 0;
     while i + 1 < buf.len() {
         let mut c = [0u8];
-        if read(0, &mut c) < 1 {
+        if read(fd, &mut c) < 1 {
             break;
         }
         buf[i] = c[0];
