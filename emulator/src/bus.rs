@@ -22,9 +22,17 @@ pub trait Device: Any {
 }
 
 /// Main memory: one contiguous block at `base`.
+///
+/// Pages that hold decoded (cached) instructions are marked in a bitmap; a
+/// store into such a page clears its mark and bumps `code_gen`, which every
+/// hart's block cache compares before using a cached block.
 pub struct Ram {
     pub base: u64,
     pub data: Vec<u8>,
+    /// One bit per 4 KiB page of `data`: the page holds cached code.
+    code: Vec<u64>,
+    /// Bumped whenever a page holding cached code is written.
+    pub code_gen: u64,
 }
 
 impl Ram {
@@ -33,6 +41,40 @@ impl Ram {
         Ram {
             base,
             data: vec![0; size],
+            code: vec![0; size.div_ceil(1 << 18)],
+            code_gen: 0,
+        }
+    }
+
+    /// Marks the page holding data offset `off` as holding cached code.
+    pub fn mark_code(&mut self, off: usize) {
+        self.code[off >> 18] |= 1 << ((off >> 12) & 63);
+    }
+
+    /// Whether the page holding data offset `off` holds cached code.
+    #[inline(always)]
+    pub fn is_code(&self, off: usize) -> bool {
+        (self.code[off >> 18] >> ((off >> 12) & 63)) & 1 != 0
+    }
+
+    /// A write at data offset `off` hit a code page: unmark it and
+    /// invalidate every hart's cached blocks.
+    #[cold]
+    pub fn clobber_code(&mut self, off: usize) {
+        self.code[off >> 18] &= !(1 << ((off >> 12) & 63));
+        self.code_gen += 1;
+    }
+
+    /// Notes a write of `len` bytes at data offset `off` (DMA, loaders):
+    /// invalidates cached code in any page it touches.
+    pub fn note_write(&mut self, off: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        for page in (off >> 12)..=((off + len - 1) >> 12) {
+            if self.is_code(page << 12) {
+                self.clobber_code(page << 12);
+            }
         }
     }
 
@@ -53,9 +95,11 @@ impl Ram {
     }
 
     /// The bytes `[pa, pa + len)` for writing, or None when they are not all RAM.
+    /// Cached code in those pages is invalidated.
     pub fn slice_mut(&mut self, pa: u64, len: usize) -> Option<&mut [u8]> {
-        self.offset(pa, len as u64)
-            .map(move |o| &mut self.data[o..o + len])
+        let o = self.offset(pa, len as u64)?;
+        self.note_write(o, len);
+        Some(&mut self.data[o..o + len])
     }
 }
 
@@ -234,6 +278,22 @@ mod tests {
             b.insert("r", 0x8000_0ff8, 0x10, Box::new(Reg(0))),
             Err(MapError::Overlap { with: "RAM", .. })
         ));
+    }
+
+    #[test]
+    fn code_pages_invalidate_on_write() {
+        let mut r = Ram::new(0x8000_0000, 0x10_0000);
+        r.mark_code(0x3000);
+        r.mark_code(0x4_5000);
+        assert!(r.is_code(0x3ffc) && r.is_code(0x4_5000) && !r.is_code(0x4000));
+        assert!(r.slice_mut(0x8000_1000, 0x1000).is_some());
+        assert_eq!(r.code_gen, 0);
+        // A slice reaching one byte into the code page invalidates it once.
+        assert!(r.slice_mut(0x8000_2001, 0x1000).is_some());
+        assert_eq!(r.code_gen, 1);
+        assert!(!r.is_code(0x3000) && r.is_code(0x4_5000));
+        assert!(r.slice_mut(0x8000_3000, 8).is_some());
+        assert_eq!(r.code_gen, 1);
     }
 
     #[test]

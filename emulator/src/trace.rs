@@ -1,1 +1,254 @@
-//! Instruction and trap tracing.
+//! Instruction and trap tracing, in the shape of Spike's `--log-commits`
+//! (MACHINE.md §9), plus one line per trap or interrupt.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::hart::csr;
+use crate::hart::disasm::disasm;
+use crate::hart::insn::{CsrOp, Decoded, FpFmt, Insn};
+use crate::hart::trap::cause_name;
+use crate::hart::Hart;
+
+/// Where a hart's trace goes, and what it shows.
+pub struct Tracer {
+    out: Box<dyn Write + Send>,
+    /// One line per retired instruction (forces the slow stepping path).
+    pub commits: bool,
+    /// One line per trap and interrupt.
+    pub traps: bool,
+}
+
+impl Tracer {
+    pub fn new(out: Box<dyn Write + Send>, commits: bool, traps: bool) -> Tracer {
+        Tracer {
+            out,
+            commits,
+            traps,
+        }
+    }
+
+    /// Writes one line (a newline is added); write errors are ignored.
+    pub fn write_line(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    /// Logs a trap from privilege `from` to `to`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn trap(
+        &mut self,
+        hart: u64,
+        interrupt: bool,
+        cause: u64,
+        tval: u64,
+        epc: u64,
+        from: u8,
+        to: u8,
+    ) {
+        let line = trap_line(hart, interrupt, cause, tval, epc, from, to);
+        self.write_line(&line);
+    }
+}
+
+fn prv_letter(p: u8) -> char {
+    match p {
+        0 => 'U',
+        1 => 'S',
+        _ => 'M',
+    }
+}
+
+/// `trap core 0: exception illegal_instruction (2) tval 0x... epc 0x... M->S`,
+/// or for an interrupt `trap core 0: interrupt supervisor_timer (5) epc 0x... U->S`.
+pub fn trap_line(
+    hart: u64,
+    interrupt: bool,
+    cause: u64,
+    tval: u64,
+    epc: u64,
+    from: u8,
+    to: u8,
+) -> String {
+    let name = cause_name(interrupt, cause);
+    let (f, t) = (prv_letter(from), prv_letter(to));
+    if interrupt {
+        format!("trap core {hart}: interrupt {name} ({cause}) epc 0x{epc:016x} {f}->{t}")
+    } else {
+        format!(
+            "trap core {hart}: exception {name} ({cause}) tval 0x{tval:016x} epc 0x{epc:016x} {f}->{t}"
+        )
+    }
+}
+
+/// What the commit line needs from before an instruction executes: the
+/// memory it touches, computed from the source registers.
+pub struct Pre {
+    load: Option<u64>,
+    store: Option<(u64, u64, u8)>,
+    had_reservation: bool,
+    fflags: u8,
+}
+
+fn width_bytes(fmt: FpFmt) -> u8 {
+    match fmt {
+        FpFmt::S => 4,
+        FpFmt::D => 8,
+    }
+}
+
+fn mask(v: u64, bytes: u8) -> u64 {
+    if bytes >= 8 {
+        v
+    } else {
+        v & ((1 << (8 * bytes)) - 1)
+    }
+}
+
+impl Pre {
+    /// Captures the addresses and store values of `d` at the hart's state.
+    pub fn capture(h: &Hart, d: &Decoded) -> Pre {
+        let x = |r: u8| h.x[r as usize & 31];
+        let addr = |r: u8, imm: i32| x(r).wrapping_add(imm as i64 as u64);
+        let mut p = Pre {
+            load: None,
+            store: None,
+            had_reservation: h.reservation.is_some(),
+            fflags: h.csr.fflags,
+        };
+        match d.insn {
+            Insn::Load { rs1, imm, .. } | Insn::FLoad { rs1, imm, .. } => {
+                p.load = Some(addr(rs1, imm))
+            }
+            Insn::Store {
+                width,
+                rs1,
+                rs2,
+                imm,
+            } => p.store = Some((addr(rs1, imm), mask(x(rs2), width.bytes()), width.bytes())),
+            Insn::FStore { fmt, rs1, rs2, imm } => {
+                let b = width_bytes(fmt);
+                p.store = Some((addr(rs1, imm), mask(h.f[rs2 as usize & 31], b), b));
+            }
+            Insn::Lr { rs1, .. } => p.load = Some(x(rs1)),
+            Insn::Sc {
+                width, rs1, rs2, ..
+            } => p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes())),
+            Insn::Amo {
+                width, rs1, rs2, ..
+            } => {
+                p.load = Some(x(rs1));
+                p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes()));
+            }
+            _ => {}
+        }
+        p
+    }
+}
+
+/// The integer register an instruction writes, if any.
+fn int_rd(i: &Insn) -> Option<u8> {
+    match *i {
+        Insn::Lui { rd, .. }
+        | Insn::Auipc { rd, .. }
+        | Insn::Jal { rd, .. }
+        | Insn::Jalr { rd, .. }
+        | Insn::Load { rd, .. }
+        | Insn::OpImm { rd, .. }
+        | Insn::Op { rd, .. }
+        | Insn::Csr { rd, .. }
+        | Insn::CsrImm { rd, .. }
+        | Insn::Lr { rd, .. }
+        | Insn::Sc { rd, .. }
+        | Insn::Amo { rd, .. }
+        | Insn::FCmp { rd, .. }
+        | Insn::FClass { rd, .. }
+        | Insn::FCvtToInt { rd, .. }
+        | Insn::FMvToInt { rd, .. } => Some(rd),
+        _ => None,
+    }
+}
+
+/// The f-register an instruction writes, if any.
+fn fp_rd(i: &Insn) -> Option<u8> {
+    match *i {
+        Insn::FLoad { rd, .. }
+        | Insn::Fma { rd, .. }
+        | Insn::FBin { rd, .. }
+        | Insn::FSqrt { rd, .. }
+        | Insn::FCvtFromInt { rd, .. }
+        | Insn::FCvtFmt { rd, .. }
+        | Insn::FMvFromInt { rd, .. } => Some(rd),
+        _ => None,
+    }
+}
+
+/// The CSR an instruction wrote, if any.
+fn csr_written(i: &Insn) -> Option<u16> {
+    match *i {
+        Insn::Csr { op, rs1, csr, .. } if op == CsrOp::Rw || rs1 != 0 => Some(csr),
+        Insn::CsrImm { op, uimm, csr, .. } if op == CsrOp::Rw || uimm != 0 => Some(csr),
+        _ => None,
+    }
+}
+
+/// Whether the instruction is an F/D computation that may raise flags.
+fn raises_fp_flags(i: &Insn) -> bool {
+    matches!(
+        i,
+        Insn::Fma { .. }
+            | Insn::FBin { .. }
+            | Insn::FSqrt { .. }
+            | Insn::FCmp { .. }
+            | Insn::FCvtToInt { .. }
+            | Insn::FCvtFromInt { .. }
+            | Insn::FCvtFmt { .. }
+    )
+}
+
+/// The commit-log line of `d`, which retired at `pc` in privilege `prv`;
+/// `h` is the hart after it executed.
+pub fn commit_line(h: &Hart, d: &Decoded, pre: &Pre, pc: u64, prv: u8) -> String {
+    let mut s = String::with_capacity(128);
+    let _ = write!(s, "core{:4}: {} 0x{:016x} (", h.id(), prv, pc);
+    let _ = if d.len == 2 {
+        write!(s, "0x{:04x})", d.raw & 0xffff)
+    } else {
+        write!(s, "0x{:08x})", d.raw)
+    };
+    if let Some(rd) = int_rd(&d.insn).filter(|&r| r != 0) {
+        let _ = write!(s, " x{:<2} 0x{:016x}", rd, h.x[rd as usize & 31]);
+    }
+    if let Some(rd) = fp_rd(&d.insn) {
+        let _ = write!(s, " f{:<2} 0x{:016x}", rd, h.f[rd as usize & 31]);
+    }
+    if let Some(c) = csr_written(&d.insn) {
+        let _ = write!(s, " c{c}_");
+        csr::write_name(c, &mut s);
+        let _ = write!(s, " 0x{:016x}", h.csr_read_debug(c).unwrap_or(0));
+    } else if raises_fp_flags(&d.insn) && h.csr.fflags != pre.fflags {
+        let _ = write!(s, " c1_fflags 0x{:016x}", h.csr.fflags);
+    }
+    if let Some(a) = pre.load {
+        let _ = write!(s, " mem 0x{a:016x}");
+    }
+    if let Some((a, v, bytes)) = pre.store {
+        let stored = match d.insn {
+            Insn::Sc { rd, .. } if rd != 0 => h.x[rd as usize] == 0,
+            Insn::Sc { .. } => pre.had_reservation,
+            _ => true,
+        };
+        if stored {
+            let v = match d.insn {
+                Insn::Amo { .. } => mask(h.amo_stored, bytes),
+                _ => v,
+            };
+            let _ = write!(s, " mem 0x{a:016x} 0x{v:0w$x}", w = 2 * bytes as usize);
+        }
+    }
+    let _ = write!(s, "  ; {}", disasm(d, pc));
+    s
+}
+
+#[cfg(test)]
+#[path = "trace_tests.rs"]
+mod tests;

@@ -1,8 +1,291 @@
 //! A RISC-V RV64GC hart: registers, privilege, CSRs, and the execution loop.
+//!
+//! `run` is the fast path: it translates the pc, finds (or decodes once) the
+//! block of instructions at that physical address, and executes it, checking
+//! interrupts and the budget between blocks. `step` is the slow path (one
+//! instruction fetched and decoded afresh), used for fetches outside RAM,
+//! instructions that straddle a page, and tracing.
 
+pub mod block;
 pub mod csr;
 pub mod decode;
 pub mod disasm;
+mod execute;
+mod execute_fp;
+mod execute_mem;
 pub mod fpu;
 pub mod insn;
+mod mem;
 pub mod rvc;
+pub mod trap;
+
+use crate::bus::Bus;
+use crate::mmu::Mmu;
+use crate::trace::Tracer;
+use block::BlockCache;
+use csr::Csrs;
+pub use trap::Exception;
+
+pub const PRV_U: u8 = 0;
+pub const PRV_S: u8 = 1;
+pub const PRV_M: u8 = 3;
+
+/// Why [`Hart::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The budget is used up.
+    Budget,
+    /// The hart is idle in WFI with nothing pending.
+    Wfi,
+    /// An instruction accessed a device register; the board should react now.
+    Mmio,
+}
+
+/// Counts of traps taken, indexed by cause, for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct HartStats {
+    pub exceptions: [u64; 16],
+    pub interrupts: [u64; 16],
+}
+
+/// One hart.
+pub struct Hart {
+    pub x: [u64; 32],
+    /// Raw 64-bit f-registers (singles NaN-boxed).
+    pub f: [u64; 32],
+    pub pc: u64,
+    /// Instruction and trap tracing; None costs one branch per block.
+    pub trace: Option<Box<Tracer>>,
+    pub stats: HartStats,
+    pub(crate) id: u64,
+    pub(crate) prv: u8,
+    pub(crate) csr: Csrs,
+    pub(crate) mmu: Mmu,
+    pub(crate) blocks: BlockCache,
+    /// Instructions retired since creation (never reset).
+    pub(crate) retired: u64,
+    /// Physical address reserved by LR.
+    pub(crate) reservation: Option<u64>,
+    pub(crate) wfi: bool,
+    /// The `time` CSR, as last given by the board.
+    pub(crate) time: u64,
+    /// Set by a load or store that reached a device.
+    pub(crate) mmio_accessed: bool,
+    /// The value the last AMO wrote, for the commit log.
+    pub(crate) amo_stored: u64,
+}
+
+impl Hart {
+    /// A hart in the reset state, at QEMU's reset vector 0x1000.
+    pub fn new(hartid: u64) -> Hart {
+        let mut h = Hart {
+            x: [0; 32],
+            f: [0; 32],
+            pc: 0,
+            trace: None,
+            stats: HartStats::default(),
+            id: hartid,
+            prv: PRV_M,
+            csr: Csrs::new(),
+            mmu: Mmu::new(),
+            blocks: BlockCache::new(),
+            retired: 0,
+            reservation: None,
+            wfi: false,
+            time: 0,
+            mmio_accessed: false,
+            amo_stored: 0,
+        };
+        h.reset_to(0x1000, hartid, 0, 0);
+        h
+    }
+
+    /// Resets to the M-mode reset state (MACHINE.md §10) at `pc`, with a0..a2 set.
+    pub fn reset_to(&mut self, pc: u64, a0: u64, a1: u64, a2: u64) {
+        self.x = [0; 32];
+        self.f = [0; 32];
+        self.x[10] = a0;
+        self.x[11] = a1;
+        self.x[12] = a2;
+        self.pc = pc;
+        self.prv = PRV_M;
+        self.csr = Csrs::new();
+        self.csr.mcycle_off = self.retired.wrapping_neg();
+        self.csr.minstret_off = self.retired.wrapping_neg();
+        self.reservation = None;
+        self.wfi = false;
+        self.mmio_accessed = false;
+        self.mmu.flush();
+        self.blocks.flush();
+    }
+
+    /// Runs until `budget` instructions are used up, the hart idles in WFI,
+    /// or a load or store reaches a device. An instruction that traps uses one unit
+    /// of budget without retiring, so a trap loop still returns.
+    pub fn run(&mut self, bus: &mut Bus, budget: u64) -> Exit {
+        if self.wfi {
+            if self.csr.mip & self.csr.mie == 0 {
+                return Exit::Wfi;
+            }
+            self.wfi = false;
+        }
+        let mut left = budget;
+        while left > 0 {
+            if self.csr.mip & self.csr.mie != 0 {
+                self.take_interrupt();
+            }
+            if self.trace.as_ref().is_some_and(|t| t.commits) {
+                self.step_traced(bus);
+                left -= 1;
+            } else {
+                left -= self.run_block(bus, left);
+            }
+            if self.wfi {
+                return Exit::Wfi;
+            }
+            if self.mmio_accessed {
+                self.mmio_accessed = false;
+                return Exit::Mmio;
+            }
+        }
+        Exit::Budget
+    }
+
+    /// Executes up to `max` (> 0) instructions of the block at pc; returns
+    /// how many it used (retired or trapped, at least 1).
+    fn run_block(&mut self, bus: &mut Bus, max: u64) -> u64 {
+        let pa = match self.fetch_pa(bus, self.pc) {
+            Ok(pa) => pa,
+            Err(e) => {
+                self.take_exception(e);
+                return 1;
+            }
+        };
+        let Some((start, len)) = self.blocks.get(&mut bus.ram, pa) else {
+            self.step(bus);
+            return 1;
+        };
+        let n = len.min(max as usize);
+        for i in start..start + n {
+            let d = self.blocks.insns[i];
+            if let Err(e) = self.execute(&d, bus) {
+                self.take_exception(e);
+                return (i - start + 1) as u64;
+            }
+            self.retired += 1;
+            if self.mmio_accessed {
+                return (i - start + 1) as u64;
+            }
+        }
+        n as u64
+    }
+
+    /// Fetches, decodes and executes one instruction, taking any trap.
+    fn step(&mut self, bus: &mut Bus) {
+        match self.fetch(bus).and_then(|d| self.execute(&d, bus)) {
+            Ok(()) => self.retired += 1,
+            Err(e) => self.take_exception(e),
+        }
+    }
+
+    /// `step` with one commit-log line for a retired instruction.
+    fn step_traced(&mut self, bus: &mut Bus) {
+        let (pc, prv) = (self.pc, self.prv);
+        let d = match self.fetch(bus) {
+            Ok(d) => d,
+            Err(e) => return self.take_exception(e),
+        };
+        let pre = crate::trace::Pre::capture(self, &d);
+        if let Err(e) = self.execute(&d, bus) {
+            return self.take_exception(e);
+        }
+        self.retired += 1;
+        let line = crate::trace::commit_line(self, &d, &pre, pc, prv);
+        if let Some(t) = self.trace.as_mut() {
+            t.write_line(&line);
+        }
+    }
+
+    /// Raises (`level` true) or lowers the hardware-driven bits of mip given
+    /// in `bits`: MSIP 1<<3, MTIP 1<<7, SEIP 1<<9 (ORed with the software
+    /// SEIP), MEIP 1<<11. Other bits are ignored.
+    pub fn set_irq(&mut self, bits: u64, level: bool) {
+        let direct = bits & (csr::MIP_MSIP | csr::MIP_MTIP | csr::MIP_MEIP);
+        if level {
+            self.csr.mip |= direct;
+        } else {
+            self.csr.mip &= !direct;
+        }
+        if bits & csr::MIP_SEIP != 0 {
+            self.csr.seip_hw = level;
+            self.update_seip();
+        }
+    }
+
+    /// Sets the value of `time`; with Sstc on, STIP follows stimecmp.
+    pub fn set_time(&mut self, mtime: u64) {
+        self.time = mtime;
+        self.update_stip();
+    }
+
+    /// The time at which stimecmp will raise STIP, when Sstc is on.
+    pub fn stimecmp_deadline(&self) -> Option<u64> {
+        (self.csr.menvcfg & csr::MENVCFG_STCE != 0).then_some(self.csr.stimecmp)
+    }
+
+    /// In WFI with no interrupt pending and enabled in mie.
+    pub fn idle(&self) -> bool {
+        self.wfi && self.csr.mip & self.csr.mie == 0
+    }
+
+    /// Breaks the LR reservation (the board does it at the end of a quantum).
+    pub fn drop_reservation(&mut self) {
+        self.reservation = None;
+    }
+
+    /// Instructions retired since the hart was created.
+    pub fn instret(&self) -> u64 {
+        self.retired
+    }
+
+    /// Current privilege: 0 U, 1 S, 3 M.
+    pub fn prv(&self) -> u8 {
+        self.prv
+    }
+
+    /// The hart's id (mhartid).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The value of `csr` as software would read it, without any side effect
+    /// or permission check; None when the CSR does not exist.
+    pub fn csr_read_debug(&self, csr: u16) -> Option<u64> {
+        self.csr_value(csr)
+    }
+
+    /// TLB (hits, walks) so far.
+    pub fn tlb_stats(&self) -> (u64, u64) {
+        (self.mmu.hits, self.mmu.misses)
+    }
+
+    /// Decoded-block cache (hits, blocks decoded) so far.
+    pub fn block_stats(&self) -> (u64, u64) {
+        (self.blocks.hits, self.blocks.misses)
+    }
+
+    #[inline(always)]
+    pub(crate) fn xr(&self, r: u8) -> u64 {
+        self.x[r as usize & 31]
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_x(&mut self, r: u8, v: u64) {
+        self.x[r as usize & 31] = v;
+        self.x[0] = 0;
+    }
+}
+
+#[cfg(test)]
+#[path = "hart_tests.rs"]
+pub(crate) mod tests;

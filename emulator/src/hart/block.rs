@@ -1,0 +1,205 @@
+//! Decoded-block cache keyed by physical address.
+//!
+//! A block is a run of instructions decoded once from one RAM page: it ends at
+//! the page's end, after `MAX_BLOCK` instructions, or after an instruction
+//! that changes control flow, privilege, translation or interrupt state. The
+//! decoded instructions live in one arena; a direct-mapped table maps a
+//! physical address to its block. The whole cache is dropped (an epoch bump
+//! and an arena reset) on FENCE.I, when the arena is full, and when RAM's
+//! code generation moved because some page holding cached code was written.
+
+use super::decode::decode_any;
+use super::insn::{Decoded, Insn};
+use crate::bus::Ram;
+
+/// Longest block, in instructions.
+pub const MAX_BLOCK: usize = 64;
+const SLOTS: usize = 1 << 13;
+const ARENA: usize = 1 << 17;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    pa: u64,
+    epoch: u64,
+    start: u32,
+    len: u32,
+}
+
+/// The cache of one hart.
+pub struct BlockCache {
+    slots: Vec<Slot>,
+    /// Decoded instructions of every cached block.
+    pub insns: Vec<Decoded>,
+    epoch: u64,
+    seen_gen: u64,
+    /// Lookups served from the cache, and blocks decoded.
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache::new()
+    }
+}
+
+/// Whether a block ends after `i`: control flow, system instructions, CSR
+/// accesses (which may enable interrupts or change translation).
+pub fn ends_block(i: &Insn) -> bool {
+    matches!(
+        i,
+        Insn::Jal { .. }
+            | Insn::Jalr { .. }
+            | Insn::Branch { .. }
+            | Insn::Ecall
+            | Insn::Ebreak
+            | Insn::Mret
+            | Insn::Sret
+            | Insn::Wfi
+            | Insn::SfenceVma { .. }
+            | Insn::FenceI
+            | Insn::Csr { .. }
+            | Insn::CsrImm { .. }
+            | Insn::Illegal(_)
+    )
+}
+
+impl BlockCache {
+    pub fn new() -> BlockCache {
+        BlockCache {
+            slots: vec![
+                Slot {
+                    pa: 0,
+                    epoch: 0,
+                    start: 0,
+                    len: 0
+                };
+                SLOTS
+            ],
+            insns: Vec::with_capacity(ARENA),
+            epoch: 1,
+            seen_gen: 0,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// Drops every cached block.
+    pub fn flush(&mut self) {
+        self.epoch += 1;
+        self.insns.clear();
+    }
+
+    /// The block at physical address `pa` as (first index in `insns`,
+    /// length), decoding it when absent. None when `pa` is not in RAM or its
+    /// first instruction straddles the page end (the caller steps it).
+    #[inline]
+    pub fn get(&mut self, ram: &mut Ram, pa: u64) -> Option<(usize, usize)> {
+        if ram.code_gen != self.seen_gen {
+            self.seen_gen = ram.code_gen;
+            self.flush();
+        }
+        let i = (pa >> 1) as usize & (SLOTS - 1);
+        let s = self.slots[i];
+        if s.pa == pa && s.epoch == self.epoch {
+            self.hits += 1;
+            return Some((s.start as usize, s.len as usize));
+        }
+        self.build(ram, pa, i)
+    }
+
+    /// Decodes the block at `pa` into the arena and slot `slot`.
+    fn build(&mut self, ram: &mut Ram, pa: u64, slot: usize) -> Option<(usize, usize)> {
+        let off = ram.offset(pa, 2)?;
+        let page_end = ((pa | 0xfff) + 1 - pa) as usize + off;
+        let end = page_end.min(ram.data.len());
+        if self.insns.len() + MAX_BLOCK > ARENA {
+            self.flush();
+        }
+        let start = self.insns.len();
+        let mut o = off;
+        while o + 2 <= end && self.insns.len() - start < MAX_BLOCK {
+            let lo = u16::from_le_bytes([ram.data[o], ram.data[o + 1]]) as u32;
+            let raw = if lo & 3 == 3 {
+                if o + 4 > end {
+                    break;
+                }
+                lo | (u16::from_le_bytes([ram.data[o + 2], ram.data[o + 3]]) as u32) << 16
+            } else {
+                lo
+            };
+            let d = decode_any(raw);
+            self.insns.push(d);
+            o += d.len as usize;
+            if ends_block(&d.insn) {
+                break;
+            }
+        }
+        let len = self.insns.len() - start;
+        if len == 0 {
+            return None;
+        }
+        self.misses += 1;
+        ram.mark_code(off);
+        self.slots[slot] = Slot {
+            pa,
+            epoch: self.epoch,
+            start: start as u32,
+            len: len as u32,
+        };
+        Some((start, len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ram_with(words: &[u32]) -> Ram {
+        let mut r = Ram::new(0x8000_0000, 0x4000);
+        for (i, w) in words.iter().enumerate() {
+            r.data[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        r
+    }
+
+    #[test]
+    fn block_ends_after_branch_and_is_cached() {
+        // addi x1,x0,1; addi x2,x0,2; beq x0,x0,0; addi x3,x0,3
+        let mut r = ram_with(&[0x00100093, 0x00200113, 0x00000063, 0x00300193]);
+        let mut c = BlockCache::new();
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 3)));
+        assert!(matches!(c.insns[2].insn, Insn::Branch { .. }));
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 3)));
+        assert_eq!((c.hits, c.misses), (1, 1));
+        assert!(r.is_code(0));
+        // A block starting mid-way is its own block.
+        assert_eq!(c.get(&mut r, 0x8000_0004), Some((3, 2)));
+    }
+
+    #[test]
+    fn write_to_code_page_invalidates() {
+        let mut r = ram_with(&[0x00100093, 0x00000063]);
+        let mut c = BlockCache::new();
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 2)));
+        // Turn the first instruction into a branch through the DMA path.
+        r.slice_mut(0x8000_0000, 4)
+            .unwrap()
+            .copy_from_slice(&0x00000063u32.to_le_bytes());
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 1)));
+        assert_eq!(c.misses, 2);
+    }
+
+    #[test]
+    fn block_stops_at_page_end_and_straddlers_are_refused() {
+        let mut r = Ram::new(0x8000_0000, 0x2000);
+        // nop at 0xff8, nop at 0xffc, then a 32-bit nop's low half at 0x1ffe.
+        r.data[0xff8..0xffc].copy_from_slice(&0x00000013u32.to_le_bytes());
+        r.data[0xffc..0x1000].copy_from_slice(&0x00000013u32.to_le_bytes());
+        r.data[0x1ffe..0x2000].copy_from_slice(&0x0013u16.to_le_bytes());
+        let mut c = BlockCache::new();
+        assert_eq!(c.get(&mut r, 0x8000_0ff8), Some((0, 2)));
+        assert_eq!(c.get(&mut r, 0x8000_1ffe), None);
+        assert_eq!(c.get(&mut r, 0x9000_0000), None);
+    }
+}

@@ -1,0 +1,487 @@
+//! Tests of the run loop, traps, interrupts, WFI and memory through tiny programs.
+
+use super::csr::*;
+use super::*;
+use crate::bus::{Device, Fault, Ram};
+
+pub(crate) const BASE: u64 = 0x8000_0000;
+pub(crate) const NOP: u32 = 0x00000013;
+pub(crate) const ECALL: u32 = 0x00000073;
+pub(crate) const MRET: u32 = 0x30200073;
+pub(crate) const SRET: u32 = 0x10200073;
+pub(crate) const WFI: u32 = 0x10500073;
+/// jal x0, . (spin)
+pub(crate) const SPIN: u32 = 0x0000006f;
+const DEV: u64 = 0x1000_0000;
+
+/// A device register that remembers the last write.
+pub(crate) struct Reg(pub u64);
+impl Device for Reg {
+    fn read(&mut self, _offset: u64, _size: u8) -> Result<u64, Fault> {
+        Ok(self.0)
+    }
+    fn write(&mut self, _offset: u64, _size: u8, val: u64) -> Result<(), Fault> {
+        self.0 = val;
+        Ok(())
+    }
+}
+
+/// Read-only memory as a device, like the boot ROM.
+struct Rom(Vec<u8>);
+impl Device for Rom {
+    fn read(&mut self, offset: u64, size: u8) -> Result<u64, Fault> {
+        let o = offset as usize;
+        let b = self.0.get(o..o + size as usize).ok_or(Fault)?;
+        Ok(b.iter().rev().fold(0, |v, &x| v << 8 | x as u64))
+    }
+    fn write(&mut self, _offset: u64, _size: u8, _val: u64) -> Result<(), Fault> {
+        Ok(())
+    }
+}
+
+/// Writes `words` at physical `pa`.
+pub(crate) fn load(bus: &mut Bus, pa: u64, words: &[u32]) {
+    for (i, w) in words.iter().enumerate() {
+        let s = bus.ram.slice_mut(pa + 4 * i as u64, 4).expect("in RAM");
+        s.copy_from_slice(&w.to_le_bytes());
+    }
+}
+
+/// A hart at BASE in M-mode over 4 MiB of RAM holding `prog`, and a `Reg` at DEV.
+pub(crate) fn setup(prog: &[u32]) -> (Hart, Bus) {
+    let mut bus = Bus::new(Ram::new(BASE, 4 << 20));
+    bus.insert("reg", DEV, 0x100, Box::new(Reg(0))).unwrap();
+    load(&mut bus, BASE, prog);
+    let mut h = Hart::new(0);
+    h.reset_to(BASE, 0, 0, 0);
+    (h, bus)
+}
+
+fn mpp(h: &Hart) -> u64 {
+    (h.csr.mstatus & MSTATUS_MPP) >> 11
+}
+
+#[test]
+fn reset_state_matches_qemu_virt() {
+    let mut h = Hart::new(2);
+    assert_eq!((h.pc, h.prv()), (0x1000, PRV_M));
+    assert_eq!(h.csr_read_debug(MSTATUS), Some(0x0000_000a_0000_0000));
+    assert_eq!(h.csr_read_debug(MISA), Some(0x8000_0000_0014_112d));
+    assert_eq!(h.csr_read_debug(MHARTID), Some(2));
+    assert_eq!(h.csr_read_debug(0x7c0), None);
+    h.reset_to(BASE, 2, 0x87e0_0000, 0x1028);
+    assert_eq!(
+        (h.pc, h.x[10], h.x[11], h.x[12]),
+        (BASE, 2, 0x87e0_0000, 0x1028)
+    );
+    assert_eq!(h.csr_read_debug(MTVEC), Some(0));
+    assert_eq!(h.csr_read_debug(MINSTRET), Some(0));
+}
+
+#[test]
+fn budget_is_exact_even_mid_block() {
+    // addi x1,x0,1; addi x2,x1,2; addi x3,x2,3; addi x4,x3,4; spin
+    let (mut h, mut bus) = setup(&[0x00100093, 0x00208113, 0x00310193, 0x00418213, SPIN]);
+    assert_eq!(h.run(&mut bus, 3), Exit::Budget);
+    assert_eq!((h.instret(), h.pc), (3, BASE + 12));
+    assert_eq!((h.x[3], h.x[4]), (6, 0));
+    assert_eq!(h.run(&mut bus, 10), Exit::Budget);
+    assert_eq!((h.instret(), h.pc, h.x[4]), (13, BASE + 16, 10));
+    assert_eq!(h.csr_read_debug(MINSTRET), Some(13));
+}
+
+#[test]
+fn ecall_traps_to_mtvec() {
+    let (mut h, mut bus) = setup(&[NOP, ECALL]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    h.csr_write(MTVAL, 0x55);
+    assert_eq!(h.run(&mut bus, 2), Exit::Budget);
+    assert_eq!((h.pc, h.prv(), h.instret()), (BASE + 0x100, PRV_M, 1));
+    assert_eq!(h.csr.mcause, 11);
+    assert_eq!(h.csr.mepc, BASE + 4);
+    assert_eq!(h.csr.mtval, 0);
+    assert_eq!(mpp(&h), 3);
+    assert_eq!(h.stats.exceptions[11], 1);
+}
+
+#[test]
+fn illegal_and_ebreak_tvals() {
+    let (mut h, mut bus) = setup(&[0xffff_ffff, 0x0010_0073, 0x0000_0004]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    load(&mut bus, BASE + 0x100, &[SPIN]);
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (2, 0xffff_ffff));
+    h.pc = BASE + 4;
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.csr.mcause, h.csr.mtval, h.csr.mepc),
+        (3, BASE + 4, BASE + 4)
+    );
+    // A reserved compressed encoding (c.addi4spn with zero immediate): 16 bits of tval.
+    h.pc = BASE + 8;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (2, 0x0004));
+    // A CSR write to a read-only CSR.
+    load(&mut bus, BASE + 12, &[0xf1409073]);
+    h.pc = BASE + 12;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (2, 0xf1409073));
+}
+
+/// Drops to privilege `prv` at `pc` through MRET (at BASE).
+fn enter(h: &mut Hart, bus: &mut Bus, prv: u8, pc: u64) {
+    load(bus, BASE, &[MRET]);
+    h.pc = BASE;
+    h.csr.mstatus = (h.csr.mstatus & !MSTATUS_MPP) | (prv as u64) << 11;
+    h.csr.mepc = pc;
+    assert_eq!(h.run(bus, 1), Exit::Budget);
+    assert_eq!((h.prv(), h.pc), (prv, pc));
+}
+
+#[test]
+fn ecall_from_u_is_delegated_to_s() {
+    let (mut h, mut bus) = setup(&[]);
+    load(&mut bus, BASE + 0x10, &[ECALL]);
+    h.csr_write(MEDELEG, 1 << 8);
+    h.csr_write(STVEC, BASE + 0x200);
+    h.csr_write(MTVEC, BASE + 0x300);
+    h.csr.mstatus |= MSTATUS_SIE;
+    enter(&mut h, &mut bus, PRV_U, BASE + 0x10);
+    h.run(&mut bus, 1);
+    assert_eq!((h.prv(), h.pc), (PRV_S, BASE + 0x200));
+    assert_eq!((h.csr.scause, h.csr.sepc, h.csr.stval), (8, BASE + 0x10, 0));
+    let st = h.csr.mstatus;
+    assert_eq!(
+        st & (MSTATUS_SPP | MSTATUS_SIE | MSTATUS_SPIE),
+        MSTATUS_SPIE
+    );
+    // From S, ecall (cause 9) is not delegated: it goes to M with MPP = S.
+    load(&mut bus, BASE + 0x200, &[ECALL]);
+    h.run(&mut bus, 1);
+    assert_eq!((h.prv(), h.pc, h.csr.mcause), (PRV_M, BASE + 0x300, 9));
+    assert_eq!((mpp(&h), h.csr.mepc), (1, BASE + 0x200));
+    // M-mode traps are never delegated.
+    h.csr_write(MEDELEG, 0xffff);
+    assert_eq!(h.csr.medeleg, 0xb3ff);
+    load(&mut bus, BASE + 0x300, &[ECALL]);
+    h.run(&mut bus, 1);
+    assert_eq!((h.prv(), h.csr.mcause), (PRV_M, 11));
+}
+
+#[test]
+fn mret_and_sret_restore_state() {
+    let (mut h, mut bus) = setup(&[]);
+    h.csr.mstatus |= MSTATUS_MPIE | MSTATUS_MPRV;
+    enter(&mut h, &mut bus, PRV_S, BASE + 0x40);
+    let st = h.csr.mstatus;
+    assert_eq!(
+        st & (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPRV | MSTATUS_MPP),
+        MSTATUS_MIE | MSTATUS_MPIE
+    );
+    // SRET from S to U: SIE = SPIE, SPIE = 1, SPP = U.
+    h.csr.mstatus |= MSTATUS_SPIE;
+    h.csr.sepc = BASE + 0x80;
+    load(&mut bus, BASE + 0x40, &[SRET]);
+    h.run(&mut bus, 1);
+    assert_eq!((h.prv(), h.pc), (PRV_U, BASE + 0x80));
+    assert_eq!(
+        h.csr.mstatus & (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP),
+        MSTATUS_SIE | MSTATUS_SPIE
+    );
+    // SRET and MRET are illegal in U.
+    h.csr.mtvec = BASE + 0x300;
+    load(&mut bus, BASE + 0x80, &[SRET, MRET]);
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.csr.mcause, h.csr.mtval, h.prv()),
+        (2, SRET as u64, PRV_M)
+    );
+}
+
+#[test]
+fn tsr_tw_and_tvm_trap_in_s() {
+    let (mut h, mut bus) = setup(&[]);
+    h.csr.mtvec = BASE + 0x300;
+    h.csr.mstatus |= MSTATUS_TSR | MSTATUS_TW | MSTATUS_TVM;
+    // sret, wfi, sfence.vma, csrr a0,satp: each illegal in S.
+    for (i, insn) in [SRET, WFI, 0x1200_0073, 0x1800_2573]
+        .into_iter()
+        .enumerate()
+    {
+        let pc = BASE + 0x40 + 4 * i as u64;
+        load(&mut bus, pc, &[insn]);
+        enter(&mut h, &mut bus, PRV_S, pc);
+        h.run(&mut bus, 1);
+        assert_eq!(
+            (h.csr.mcause, h.csr.mtval, h.csr.mepc),
+            (2, insn as u64, pc),
+            "{insn:#x}"
+        );
+    }
+    // WFI in U is illegal even without TW.
+    h.csr.mstatus &= !MSTATUS_TW;
+    load(&mut bus, BASE + 0x60, &[WFI]);
+    enter(&mut h, &mut bus, PRV_U, BASE + 0x60);
+    h.run(&mut bus, 1);
+    assert_eq!(h.csr.mcause, 2);
+}
+
+#[test]
+fn interrupt_priority_and_vectoring() {
+    let (mut h, mut bus) = setup(&[SPIN]);
+    h.csr_write(MTVEC, (BASE + 0x100) | 1);
+    load(&mut bus, BASE + 0x100, &[SPIN; 16]);
+    h.csr_write(MIE, 0xaaa);
+    h.csr.mstatus |= MSTATUS_MIE;
+    h.set_irq(MIP_MTIP | MIP_MSIP | MIP_MEIP, true);
+    h.csr_write(MIP, MIP_SSIP | MIP_STIP);
+    let expect = [11, 3, 7, 1, 5];
+    let clear = [MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SSIP, MIP_STIP];
+    for (cause, bit) in expect.into_iter().zip(clear) {
+        h.pc = BASE;
+        h.csr.mstatus |= MSTATUS_MIE;
+        h.run(&mut bus, 1);
+        assert_eq!(h.csr.mcause, 1 << 63 | cause);
+        assert_eq!(h.pc, BASE + 0x100 + 4 * cause, "vectored");
+        assert_eq!(h.csr.mepc, BASE);
+        if bit & (MIP_SSIP | MIP_STIP) != 0 {
+            h.csr.mip &= !bit;
+        } else {
+            h.set_irq(bit, false);
+        }
+    }
+    assert_eq!(h.stats.interrupts[7], 1);
+}
+
+#[test]
+fn interrupts_respect_privilege_and_delegation() {
+    let (mut h, mut bus) = setup(&[]);
+    load(&mut bus, BASE + 0x40, &[SPIN]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    h.csr_write(STVEC, BASE + 0x200);
+    load(&mut bus, BASE + 0x100, &[SPIN]);
+    load(&mut bus, BASE + 0x200, &[SPIN]);
+    h.csr_write(MIE, MIP_STIP | MIP_MTIP | MIP_SEIP);
+    h.csr_write(MIDELEG, MIP_STIP | MIP_SEIP);
+    // In M, a delegated S interrupt is never taken.
+    h.csr.mstatus |= MSTATUS_MIE | MSTATUS_SIE;
+    h.csr_write(MIP, MIP_STIP);
+    h.pc = BASE + 0x40;
+    h.run(&mut bus, 2);
+    assert_eq!(h.pc, BASE + 0x40);
+    // In U, it is taken into S even with SIE clear.
+    h.csr.mstatus &= !(MSTATUS_SIE | MSTATUS_MIE);
+    enter(&mut h, &mut bus, PRV_U, BASE + 0x40);
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.prv(), h.pc, h.csr.scause),
+        (PRV_S, BASE + 0x200, 1 << 63 | 5)
+    );
+    assert_eq!(h.csr.sepc, BASE + 0x40);
+    // In S with SIE clear, S interrupts wait; an M interrupt is taken (MIE ignored below M).
+    h.set_irq(MIP_SEIP, true);
+    h.run(&mut bus, 1);
+    assert_eq!((h.prv(), h.pc), (PRV_S, BASE + 0x200));
+    h.set_irq(MIP_MTIP, true);
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.prv(), h.pc, h.csr.mcause),
+        (PRV_M, BASE + 0x100, 1 << 63 | 7)
+    );
+    assert_eq!(mpp(&h), 1);
+}
+
+#[test]
+fn csr_write_enabling_interrupts_ends_the_block() {
+    // csrrsi x0,mstatus,8; addi x1,x0,1
+    let (mut h, mut bus) = setup(&[0x30046073, 0x00100093]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    load(&mut bus, BASE + 0x100, &[SPIN]);
+    h.csr_write(MIE, MIP_MTIP);
+    h.set_irq(MIP_MTIP, true);
+    h.run(&mut bus, 2);
+    assert_eq!((h.x[1], h.csr.mepc, h.pc), (0, BASE + 4, BASE + 0x100));
+}
+
+#[test]
+fn wfi_idles_until_an_interrupt_is_pending() {
+    // wfi; addi x1,x0,1; spin
+    let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);
+    h.csr_write(MIE, MIP_MTIP);
+    assert_eq!(h.run(&mut bus, 100), Exit::Wfi);
+    assert!(h.idle());
+    assert_eq!((h.pc, h.instret()), (BASE + 4, 1));
+    assert_eq!(h.run(&mut bus, 100), Exit::Wfi);
+    assert_eq!(h.instret(), 1);
+    // Pending but globally disabled (MIE = 0): the hart resumes without a trap.
+    h.set_irq(MIP_MTIP, true);
+    assert!(!h.idle());
+    assert_eq!(h.run(&mut bus, 1), Exit::Budget);
+    assert_eq!((h.x[1], h.pc), (1, BASE + 8));
+    // With something pending, WFI is a nop.
+    h.pc = BASE;
+    assert_eq!(h.run(&mut bus, 2), Exit::Budget);
+    assert_eq!(h.pc, BASE + 8);
+}
+
+#[test]
+fn mmio_write_exits_and_bad_addresses_fault() {
+    // sw a0,0(a1); addi x1,x0,1; lw a2,0(a1)
+    let (mut h, mut bus) = setup(&[0x00a5a023, 0x00100093, 0x0005a603]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    load(&mut bus, BASE + 0x100, &[SPIN]);
+    h.x[10] = 0x1234_5678;
+    h.x[11] = DEV;
+    assert_eq!(h.run(&mut bus, 100), Exit::Mmio);
+    assert_eq!((h.instret(), h.pc), (1, BASE + 4));
+    assert_eq!(bus.device_mut::<Reg>().unwrap().0, 0x1234_5678);
+    // Unmapped: store access fault 7, then load access fault 5, tval = address.
+    h.x[11] = 0x2000_0000;
+    h.pc = BASE;
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.csr.mcause, h.csr.mtval, h.csr.mepc),
+        (7, 0x2000_0000, BASE)
+    );
+    h.pc = BASE + 8;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (5, 0x2000_0000));
+    // Fetch from nowhere: instruction access fault 1.
+    h.pc = 0x3000_0000;
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.csr.mcause, h.csr.mtval, h.csr.mepc),
+        (1, 0x3000_0000, 0x3000_0000)
+    );
+}
+
+#[test]
+fn fetch_from_a_device_runs_uncached() {
+    // addi x1,x1,1 three times in a ROM at 0x1000.
+    let (mut h, mut bus) = setup(&[]);
+    let rom = [0x0010_8093u32; 3]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    bus.insert("rom", 0x1000, 0x1000, Box::new(Rom(rom)))
+        .unwrap();
+    h.pc = 0x1000;
+    assert_eq!(h.run(&mut bus, 3), Exit::Budget);
+    assert_eq!((h.x[1], h.pc), (3, 0x100c));
+}
+
+#[test]
+fn store_into_cached_code_is_seen_without_fence() {
+    // addi x1,x0,1; sw a0,0(a1); jal x0,.-8
+    let (mut h, mut bus) = setup(&[0x00100093, 0x00a5a023, 0xff9ff06f]);
+    h.x[10] = 0x00200093; // addi x1,x0,2
+    h.x[11] = BASE;
+    h.run(&mut bus, 4);
+    assert_eq!((h.x[1], h.pc), (2, BASE + 4));
+}
+
+#[test]
+fn straddling_instruction_executes() {
+    let (mut h, mut bus) = setup(&[]);
+    // addi x1,x0,7 split across the page boundary at BASE + 0x1000.
+    bus.ram.data[0xffe..0x1002].copy_from_slice(&0x0070_0093u32.to_le_bytes());
+    h.pc = BASE + 0xffe;
+    h.run(&mut bus, 1);
+    assert_eq!((h.x[1], h.pc), (7, BASE + 0x1002));
+}
+
+#[test]
+fn misaligned_accesses_complete_across_pages() {
+    // sd a0,0(a1); ld a2,0(a1); lh a3,1(a1)
+    let (mut h, mut bus) = setup(&[0x00a5b023, 0x0005b603, 0x00159683]);
+    h.x[10] = 0x8877_6655_4433_2211;
+    h.x[11] = BASE + 0x1ffd;
+    h.run(&mut bus, 3);
+    assert_eq!(h.x[12], 0x8877_6655_4433_2211);
+    assert_eq!(h.x[13], 0x3322);
+    assert_eq!(
+        bus.ram.data[0x1ffd..0x2005],
+        0x8877_6655_4433_2211u64.to_le_bytes()
+    );
+    // Misaligned and across a device boundary: byte-wise through the bus.
+    h.x[11] = DEV + 1;
+    h.pc = BASE;
+    assert_eq!(h.run(&mut bus, 1), Exit::Mmio);
+    assert_eq!(bus.device_mut::<Reg>().unwrap().0, 0x88);
+}
+
+#[test]
+fn lr_sc_and_amos() {
+    // lr.w a0,(a1); sc.w a2,a3,(a1); amoadd.d a4,a3,(a1); amoswap.w a5,a3,(a1);
+    // amomin.w a6,a3,(a1); amomaxu.d a7,a3,(a1)
+    let prog = [
+        0x1005a52f, 0x18d5a62f, 0x00d5b72f, 0x08d5a7af, 0x80d5a82f, 0xe0d5b8af,
+    ];
+    let (mut h, mut bus) = setup(&prog);
+    let data = BASE + 0x800;
+    bus.ram.data[0x800..0x808].copy_from_slice(&0xffff_fff0u64.to_le_bytes());
+    h.x[11] = data;
+    h.x[13] = 5;
+    h.run(&mut bus, 2);
+    assert_eq!((h.x[10], h.x[12]), (0xffff_ffff_ffff_fff0, 0));
+    assert_eq!(bus.read(data, 8), Ok(5));
+    // A dropped reservation fails SC and leaves memory alone.
+    h.pc = BASE;
+    h.run(&mut bus, 1);
+    h.drop_reservation();
+    h.x[13] = 9;
+    h.run(&mut bus, 1);
+    assert_eq!((h.x[12], bus.read(data, 8)), (1, Ok(5)));
+    // amoadd.d: 5 + 9.
+    h.run(&mut bus, 1);
+    assert_eq!((h.x[14], bus.read(data, 8)), (5, Ok(14)));
+    // amoswap.w of a negative word sign-extends the old value.
+    bus.write(data, 8, 0x8000_0000).unwrap();
+    h.x[13] = (-3i64) as u64;
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.x[15], bus.read(data, 8)),
+        (0xffff_ffff_8000_0000, Ok(0xffff_fffd))
+    );
+    // amomin.w compares signed 32-bit: min(-3, 7) = -3 stays.
+    h.x[13] = 7;
+    h.run(&mut bus, 1);
+    assert_eq!(
+        (h.x[16], bus.read(data, 4)),
+        ((-3i64) as u64, Ok(0xffff_fffd))
+    );
+    // amomaxu.d: max(0xfffffffd, 7) unsigned.
+    h.run(&mut bus, 1);
+    assert_eq!(bus.read(data, 8), Ok(0xffff_fffd));
+}
+
+#[test]
+fn misaligned_lr_and_amo_trap() {
+    let (mut h, mut bus) = setup(&[0x1005a52f, 0x00d5b72f, 0x18d5a62f]);
+    h.csr_write(MTVEC, BASE + 0x100);
+    h.x[11] = BASE + 0x802;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (4, BASE + 0x802));
+    h.pc = BASE + 4;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (6, BASE + 0x802));
+    h.pc = BASE + 8;
+    h.run(&mut bus, 1);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (6, BASE + 0x802));
+}
+
+#[test]
+fn counters_and_time() {
+    // csrr a0,cycle; csrr a0,time; csrr a0,instret (each into a0 then moved by the test)
+    let (mut h, mut bus) = setup(&[0xc0002573, 0xc0102573, 0xc0202573]);
+    h.set_time(12345);
+    h.run(&mut bus, 1);
+    assert_eq!(h.x[10], 0);
+    h.run(&mut bus, 1);
+    assert_eq!(h.x[10], 12345);
+    h.run(&mut bus, 1);
+    assert_eq!(h.x[10], 2);
+    // mcountinhibit and mhpm counters hold/ignore, cycle follows retirement.
+    assert_eq!(h.csr_read_debug(MCYCLE), Some(3));
+    assert_eq!(h.csr_read_debug(0xc03), Some(0));
+}

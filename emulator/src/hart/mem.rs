@@ -1,0 +1,276 @@
+//! The hart's memory accesses: TLB fast path straight into RAM, and the slow
+//! path through the MMU and the bus (devices, misaligned and page-crossing).
+
+use super::csr::{MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM};
+use super::decode::decode_any;
+use super::insn::{Decoded, Width};
+use super::{Exception, Hart, PRV_M};
+use crate::bus::Bus;
+use crate::mmu::{self, Access, Ctx};
+
+#[inline(always)]
+fn bytes<const N: usize>(d: &[u8], o: usize) -> [u8; N] {
+    d[o..o + N].try_into().unwrap_or([0; N])
+}
+
+/// Reads `w` bytes at `o` of RAM data, little-endian, zero-extended.
+#[inline(always)]
+pub(crate) fn read_le(d: &[u8], o: usize, w: Width) -> u64 {
+    match w {
+        Width::B => d[o] as u64,
+        Width::H => u16::from_le_bytes(bytes(d, o)) as u64,
+        Width::W => u32::from_le_bytes(bytes(d, o)) as u64,
+        Width::D => u64::from_le_bytes(bytes(d, o)),
+    }
+}
+
+/// Writes the low `w` bytes of `v` at `o` of RAM data.
+#[inline(always)]
+fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
+    match w {
+        Width::B => d[o] = v as u8,
+        Width::H => d[o..o + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+        Width::W => d[o..o + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+        Width::D => d[o..o + 8].copy_from_slice(&v.to_le_bytes()),
+    }
+}
+
+/// The width of a `size`-byte access.
+fn width_of(size: u64) -> Width {
+    match size {
+        1 => Width::B,
+        2 => Width::H,
+        4 => Width::W,
+        _ => Width::D,
+    }
+}
+
+impl Hart {
+    /// Translation context of loads and stores (MPRV applies MPP in M-mode).
+    fn data_ctx(&self) -> Ctx {
+        let st = self.csr.mstatus;
+        let prv = if self.prv == PRV_M && st & MSTATUS_MPRV != 0 {
+            ((st & MSTATUS_MPP) >> 11) as u8
+        } else {
+            self.prv
+        };
+        Ctx {
+            satp: self.csr.satp,
+            prv,
+            sum: st & MSTATUS_SUM != 0,
+            mxr: st & MSTATUS_MXR != 0,
+        }
+    }
+
+    /// Walks for a load or store at `va`, caching RAM pages in the TLB.
+    pub(crate) fn translate_data(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        acc: Access,
+    ) -> Result<u64, Exception> {
+        let leaf = mmu::translate(bus, va, acc, &self.data_ctx())?;
+        self.mmu.misses += 1;
+        if let Some(off) = bus.ram.offset(leaf.pa & !0xfff, 0x1000) {
+            self.mmu.fill_data(va, off as u64, leaf.r, leaf.w);
+        }
+        Ok(leaf.pa)
+    }
+
+    /// Physical address of a data access at `va`, through the TLB first.
+    pub(crate) fn data_pa(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        acc: Access,
+    ) -> Result<u64, Exception> {
+        let hit = match acc {
+            Access::Write => self.mmu.lookup_write(va),
+            _ => self.mmu.lookup_read(va),
+        };
+        match hit {
+            Some(off) => Ok(bus.ram.base + off + (va & 0xfff)),
+            None => self.translate_data(bus, va, acc),
+        }
+    }
+
+    /// Loads `w` bytes at `va`, zero-extended. Misaligned loads complete.
+    #[inline(always)]
+    pub(crate) fn load(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
+        let in_page = va & 0xfff;
+        if in_page + w.bytes() as u64 <= 0x1000 {
+            if let Some(off) = self.mmu.lookup_read(va) {
+                return Ok(read_le(&bus.ram.data, (off + in_page) as usize, w));
+            }
+        }
+        self.load_slow(bus, va, w)
+    }
+
+    #[inline(never)]
+    fn load_slow(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
+        let size = w.bytes() as u64;
+        let last = va.wrapping_add(size - 1);
+        let pa = self.translate_data(bus, va, Access::Read)?;
+        if (va ^ last) >> 12 == 0 {
+            if let Some(o) = bus.ram.offset(pa, size) {
+                return Ok(read_le(&bus.ram.data, o, w));
+            }
+            // Device reads have side effects too (a PLIC claim, a UART RBR
+            // pop): end the run so the board sees them at once.
+            self.mmio_accessed = true;
+            if pa % size == 0 {
+                return bus
+                    .read(pa, size as u8)
+                    .map_err(|_| Exception::LoadAccess(va));
+            }
+            return (0..size).try_fold(0, |v, i| {
+                let b = bus.read(pa + i, 1).map_err(|_| Exception::LoadAccess(va))?;
+                Ok(v | b << (8 * i))
+            });
+        }
+        let pa2 = self.translate_data(bus, last & !0xfff, Access::Read)?;
+        (0..size).try_fold(0, |v, i| {
+            let a = va.wrapping_add(i);
+            let p = if (a ^ va) >> 12 == 0 {
+                pa + i
+            } else {
+                pa2 + (a & 0xfff)
+            };
+            let b = bus.read(p, 1).map_err(|_| Exception::LoadAccess(a))?;
+            Ok(v | b << (8 * i))
+        })
+    }
+
+    /// Stores the low `w` bytes of `v` at `va`. Misaligned stores complete.
+    #[inline(always)]
+    pub(crate) fn store(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        w: Width,
+        v: u64,
+    ) -> Result<(), Exception> {
+        let in_page = va & 0xfff;
+        if in_page + w.bytes() as u64 <= 0x1000 {
+            if let Some(off) = self.mmu.lookup_write(va) {
+                let o = (off + in_page) as usize;
+                write_le(&mut bus.ram.data, o, w, v);
+                if bus.ram.is_code(o) {
+                    bus.ram.clobber_code(o);
+                }
+                return Ok(());
+            }
+        }
+        self.store_slow(bus, va, w, v)
+    }
+
+    #[inline(never)]
+    fn store_slow(&mut self, bus: &mut Bus, va: u64, w: Width, v: u64) -> Result<(), Exception> {
+        let size = w.bytes() as u64;
+        let last = va.wrapping_add(size - 1);
+        let pa = self.translate_data(bus, va, Access::Write)?;
+        if (va ^ last) >> 12 == 0 {
+            if bus.ram.offset(pa, size).is_some() || pa % size == 0 {
+                return self.store_pa(bus, pa, size, v, va);
+            }
+            for i in 0..size {
+                self.store_pa(bus, pa + i, 1, v >> (8 * i), va)?;
+            }
+            return Ok(());
+        }
+        // Both pages are translated before any byte is written.
+        let pa2 = self.translate_data(bus, last & !0xfff, Access::Write)?;
+        for i in 0..size {
+            let a = va.wrapping_add(i);
+            let p = if (a ^ va) >> 12 == 0 {
+                pa + i
+            } else {
+                pa2 + (a & 0xfff)
+            };
+            self.store_pa(bus, p, 1, v >> (8 * i), a)?;
+        }
+        Ok(())
+    }
+
+    /// Stores `size` bytes at physical `pa`: RAM (minding cached code) or a
+    /// device (which ends the run with `Exit::Mmio`).
+    pub(crate) fn store_pa(
+        &mut self,
+        bus: &mut Bus,
+        pa: u64,
+        size: u64,
+        v: u64,
+        va: u64,
+    ) -> Result<(), Exception> {
+        if let Some(o) = bus.ram.offset(pa, size) {
+            write_le(&mut bus.ram.data, o, width_of(size), v);
+            if bus.ram.is_code(o) {
+                bus.ram.clobber_code(o);
+            }
+            return Ok(());
+        }
+        self.mmio_accessed = true;
+        bus.write(pa, size as u8, v)
+            .map_err(|_| Exception::StoreAccess(va))
+    }
+
+    /// Loads `size` bytes at physical `pa` for LR/AMO (`va` for faults).
+    pub(crate) fn load_pa(
+        &mut self,
+        bus: &mut Bus,
+        pa: u64,
+        size: u64,
+        acc: Access,
+        va: u64,
+    ) -> Result<u64, Exception> {
+        if let Some(o) = bus.ram.offset(pa, size) {
+            return Ok(read_le(&bus.ram.data, o, width_of(size)));
+        }
+        self.mmio_accessed = true;
+        bus.read(pa, size as u8).map_err(|_| match acc {
+            Access::Read => Exception::LoadAccess(va),
+            _ => Exception::StoreAccess(va),
+        })
+    }
+
+    /// Physical address of a fetch at `va`, through the code TLB.
+    #[inline(always)]
+    pub(crate) fn fetch_pa(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
+        if let Some(pa) = self.mmu.lookup_code(va) {
+            return Ok(pa | (va & 0xfff));
+        }
+        let st = self.csr.mstatus;
+        let ctx = Ctx {
+            satp: self.csr.satp,
+            prv: self.prv,
+            sum: st & MSTATUS_SUM != 0,
+            mxr: st & MSTATUS_MXR != 0,
+        };
+        let leaf = mmu::translate(bus, va, Access::Exec, &ctx)?;
+        self.mmu.misses += 1;
+        self.mmu.fill_code(va, leaf.pa & !0xfff);
+        Ok(leaf.pa)
+    }
+
+    /// Fetches 16 bits at `va` (RAM or a device such as the boot ROM).
+    fn fetch_half(&mut self, bus: &mut Bus, va: u64) -> Result<u32, Exception> {
+        let pa = self.fetch_pa(bus, va)?;
+        if let Some(o) = bus.ram.offset(pa, 2) {
+            return Ok(read_le(&bus.ram.data, o, Width::H) as u32);
+        }
+        bus.read(pa, 2)
+            .map(|v| v as u16 as u32)
+            .map_err(|_| Exception::InstrAccess(va))
+    }
+
+    /// Fetches and decodes the instruction at pc, uncached; each half of a
+    /// 32-bit instruction is translated on its own.
+    pub(crate) fn fetch(&mut self, bus: &mut Bus) -> Result<Decoded, Exception> {
+        let lo = self.fetch_half(bus, self.pc)?;
+        if lo & 3 != 3 {
+            return Ok(decode_any(lo));
+        }
+        let hi = self.fetch_half(bus, self.pc.wrapping_add(2))?;
+        Ok(decode_any(lo | hi << 16))
+    }
+}
