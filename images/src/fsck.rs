@@ -520,7 +520,7 @@ mod tests {
             );
             assert_eq!(
                 elf,
-                std::fs::read(std::path::Path::new(crate::GUEST_DIR).join(p)).unwrap(),
+                std::fs::read(std::path::Path::new(crate::USER_DIR).join(p)).unwrap(),
                 "{p}"
             );
         }
