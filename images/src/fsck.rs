@@ -501,6 +501,7 @@ mod tests {
             "wc",
             "zombie",
             "cowtest",
+            "sleep",
         ];
         assert_eq!(r.root[0], "README");
         assert_eq!(&r.root[1..], programs);
