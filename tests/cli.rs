@@ -150,12 +150,18 @@ fn instruction_limit_is_reported() {
 fn bad_drive_images() {
     let ok = temp_file("drive-ok.elf", &elf(2, 243, 0x8000_0000, 0x8000_0000));
     let out = rvcow(&[ok.to_str().unwrap(), "--drive", "/nonexistent.img"]);
-    assert_eq!(one_line_error(&out), "rvcow: /nonexistent.img: no such file");
+    assert_eq!(
+        one_line_error(&out),
+        "rvcow: /nonexistent.img: no such file"
+    );
     let odd = temp_file("odd.img", &[0u8; 700]);
     let out = rvcow(&[ok.to_str().unwrap(), "--drive", odd.to_str().unwrap()]);
     assert!(one_line_error(&out).ends_with("odd.img: size 700 is not a multiple of 512 bytes"));
     let out = rvcow(&[ok.to_str().unwrap(), "--drive", "/"]);
     assert!(one_line_error(&out).starts_with("rvcow: /: "));
     let out = rvcow(&[ok.to_str().unwrap(), "-global", "virtio-mmio.bogus=1"]);
-    assert_eq!(one_line_error(&out), "rvcow: -global virtio-mmio.bogus=1: unsupported property");
+    assert_eq!(
+        one_line_error(&out),
+        "rvcow: -global virtio-mmio.bogus=1: unsupported property"
+    );
 }
