@@ -10,4 +10,5 @@ pub mod fdt;
 pub mod hart;
 pub mod machine;
 pub mod mmu;
+pub mod symbols;
 pub mod trace;
