@@ -5,6 +5,7 @@ mod terminal;
 
 use clap::Parser;
 use emulator::devices::Disk;
+use emulator::gdb::GdbEnd;
 use emulator::history;
 use emulator::machine::{BootError, Config, Machine};
 use emulator::symbols::Symbols;
@@ -137,6 +138,14 @@ struct Args {
     /// Print run statistics to stderr at exit.
     #[arg(long, help_heading = "Debugging")]
     stats: bool,
+
+    /// Serve gdb on 127.0.0.1:PORT (each hart a thread).
+    #[arg(long, value_name = "PORT", help_heading = "Debugging")]
+    gdb: Option<u16>,
+
+    /// With --gdb: wait for gdb before the first instruction.
+    #[arg(short = 'S', requires = "gdb", help_heading = "Debugging")]
+    wait_gdb: bool,
 }
 
 fn parse_mib(s: &str) -> Result<u64, String> {
@@ -208,6 +217,20 @@ fn run(args: Args) -> Result<ExitCode, String> {
     })?;
     setup_trace(&args, &mut machine, &symbols)?;
     let started = Instant::now();
+    if let Some(port) = args.gdb {
+        let (mut machine, end) =
+            emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
+        let code = match end? {
+            GdbEnd::Exited(c) => c,
+            GdbEnd::Killed => 0,
+        };
+        if let Some(msg) = history::fatal_trap(&machine, &symbols) {
+            eprintln!("rvcow: {msg}");
+            print_history(&machine, &symbols, args.history);
+        }
+        finish(&mut machine, &args, started);
+        return Ok(ExitCode::from(code));
+    }
     let session = Session::new(SessionConfig {
         commands: args.run.clone(),
         expect: args.expect.clone(),
@@ -225,15 +248,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
     if matches!(outcome, Outcome::Failed(_) | Outcome::Limit(_)) {
         print_history(&machine, &symbols, args.history);
     }
-    if let Err(e) = machine.flush_disk() {
-        eprintln!("rvcow: writing the disk image back failed: {e}");
-    }
-    if args.stats {
-        eprint!(
-            "{}",
-            emulator::stats::report(&mut machine, started.elapsed())
-        );
-    }
+    finish(&mut machine, &args, started);
     Ok(match outcome {
         Outcome::Exit(code) => ExitCode::from(code),
         Outcome::Matched => ExitCode::SUCCESS,
@@ -246,6 +261,16 @@ fn run(args: Args) -> Result<ExitCode, String> {
             ExitCode::from(EXIT_LIMIT)
         }
     })
+}
+
+/// Writes the disk back and prints `--stats`.
+fn finish(machine: &mut Machine, args: &Args, started: Instant) {
+    if let Err(e) = machine.flush_disk() {
+        eprintln!("rvcow: writing the disk image back failed: {e}");
+    }
+    if args.stats {
+        eprint!("{}", emulator::stats::report(machine, started.elapsed()));
+    }
 }
 
 /// The kernel's symbols and those of every `--symbols` ELF.

@@ -7,6 +7,7 @@ pub mod bus;
 pub mod devices;
 pub mod elf;
 pub mod fdt;
+pub mod gdb;
 pub mod hart;
 pub mod history;
 pub mod machine;

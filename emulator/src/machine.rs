@@ -458,3 +458,171 @@ fn load_elf_or_raw(bytes: &[u8], base: u64, ram: &mut Ram) -> Result<Loaded, Str
         tohost: None,
     })
 }
+
+// Debugger support (the debug helper's): `run`'s schedule, resumable and
+// stoppable at any instruction, for the gdb stub.
+
+/// Where a debugger-driven run stands in `run`'s round-robin schedule, so a
+/// stop in the middle of a hart's quantum resumes exactly there.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cursor {
+    /// The hart whose turn it is.
+    hart: usize,
+    /// Inside that hart's turn: instructions left of its quantum.
+    turn: Option<u64>,
+    /// Inside one `Hart::run` call of the turn: budget left of the call.
+    call: Option<u64>,
+    /// The call's exit, found just before a stop after an instruction.
+    pending: Option<Exit>,
+}
+
+impl Cursor {
+    /// Whether the schedule stands between two rounds.
+    pub fn at_round_start(&self) -> bool {
+        self.hart == 0 && self.turn.is_none()
+    }
+}
+
+/// What a debugger watches while harts run.
+pub trait Monitor {
+    /// Whether hart `h` must run one instruction at a time.
+    fn slow(&self, h: usize) -> bool;
+    /// Called before hart `h` executes the instruction at its pc; true stops there.
+    fn before(&mut self, h: usize, hart: &Hart) -> bool;
+    /// Called after hart `h` executed an instruction; `accesses` holds its
+    /// memory accesses when it retired. True stops after it.
+    fn after(&mut self, h: usize, hart: &Hart, accesses: Option<&crate::trace::Pre>) -> bool;
+}
+
+/// Why [`Machine::run_monitored`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// What [`Machine::run`] would have returned.
+    Board(Event),
+    /// The monitor stopped the machine at hart `h`.
+    Hart(usize),
+}
+
+impl Machine {
+    /// `run`, with the same interleaving of harts, resumable from `cur` and
+    /// stoppable by `mon` before or after any instruction of a hart it
+    /// marks slow; other harts run their cached blocks.
+    pub fn run_monitored(&mut self, cur: &mut Cursor, insns: u64, mon: &mut impl Monitor) -> Stop {
+        if cur.at_round_start() && self.all_idle() {
+            match self.next_deadline() {
+                Some(t) => self.skip_to(t),
+                None => return Stop::Board(Event::Deadlock),
+            }
+        }
+        let target = self.retired.saturating_add(insns);
+        loop {
+            while cur.hart < self.harts.len() {
+                let h = cur.hart;
+                let mut left = cur.turn.unwrap_or(QUANTUM);
+                cur.turn = Some(left);
+                while left > 0 || cur.pending.is_some() {
+                    let exit = if cur.pending.is_some() || cur.call.is_some() || mon.slow(h) {
+                        match self.call_monitored(h, cur, mon) {
+                            Some(exit) => exit,
+                            None => return Stop::Hart(h),
+                        }
+                    } else {
+                        let hart = &mut self.harts[h];
+                        let before = hart.instret();
+                        let exit = hart.run(&mut self.bus, left);
+                        let ran = hart.instret() - before;
+                        self.retired += ran;
+                        cur.turn = Some(left.saturating_sub(ran));
+                        exit
+                    };
+                    left = cur.turn.unwrap_or(0);
+                    match exit {
+                        Exit::Budget | Exit::Wfi => break,
+                        Exit::Mmio => {
+                            if let Some(ev) = self.service() {
+                                return Stop::Board(ev);
+                            }
+                        }
+                    }
+                }
+                self.harts[h].drop_reservation();
+                cur.hart += 1;
+                cur.turn = None;
+            }
+            cur.hart = 0;
+            self.advance_time(QUANTUM);
+            if let Some(ev) = self.service() {
+                return Stop::Board(ev);
+            }
+            if self.all_idle() {
+                return Stop::Board(Event::Idle);
+            }
+            if self.retired >= target {
+                return Stop::Board(Event::Budget);
+            }
+        }
+    }
+
+    /// One `Hart::run(bus, turn)` call of hart `h`, an instruction at a time
+    /// (as its slow path runs), resumed from `cur`; None when `mon` stopped it.
+    fn call_monitored(
+        &mut self,
+        h: usize,
+        cur: &mut Cursor,
+        mon: &mut impl Monitor,
+    ) -> Option<Exit> {
+        if let Some(exit) = cur.pending.take() {
+            return Some(exit);
+        }
+        let hart = &mut self.harts[h];
+        let mut budget = match cur.call {
+            Some(b) => b,
+            None => {
+                if hart.wfi {
+                    if hart.halted || hart.csr.mip & hart.csr.mie == 0 {
+                        return Some(Exit::Wfi);
+                    }
+                    hart.wfi = false;
+                }
+                cur.turn.unwrap_or(0)
+            }
+        };
+        while budget > 0 {
+            let hart = &mut self.harts[h];
+            if hart.csr.mip & hart.csr.mie != 0 {
+                hart.take_interrupt();
+            }
+            if mon.before(h, hart) {
+                cur.call = Some(budget);
+                return None;
+            }
+            let before = hart.instret();
+            let accesses = hart.step_slow(&mut self.bus, true);
+            let ran = hart.instret() - before;
+            self.retired += ran;
+            cur.turn = Some(cur.turn.unwrap_or(0).saturating_sub(ran));
+            budget -= 1;
+            let exit = if hart.wfi {
+                Some(Exit::Wfi)
+            } else if hart.mmio_accessed {
+                hart.mmio_accessed = false;
+                Some(Exit::Mmio)
+            } else if budget == 0 {
+                Some(Exit::Budget)
+            } else {
+                None
+            };
+            let stop = mon.after(h, &self.harts[h], accesses.as_ref());
+            cur.call = exit.is_none().then_some(budget);
+            if stop {
+                cur.pending = exit;
+                return None;
+            }
+            if exit.is_some() {
+                return exit;
+            }
+        }
+        cur.call = None;
+        Some(Exit::Budget)
+    }
+}

@@ -227,7 +227,7 @@ pub fn trap_line(
 /// What the commit line needs from before an instruction executes: the
 /// memory it touches, computed from the source registers.
 pub struct Pre {
-    load: Option<u64>,
+    load: Option<(u64, u8)>,
     store: Option<(u64, u64, u8)>,
     had_reservation: bool,
     fflags: u8,
@@ -249,6 +249,16 @@ fn mask(v: u64, bytes: u8) -> u64 {
 }
 
 impl Pre {
+    /// The address and size of the instruction's load, if any.
+    pub fn load(&self) -> Option<(u64, u8)> {
+        self.load
+    }
+
+    /// The address and size of the instruction's store, if any.
+    pub fn store(&self) -> Option<(u64, u8)> {
+        self.store.map(|(a, _, b)| (a, b))
+    }
+
     /// Captures the addresses and store values of `d` at the hart's state.
     pub fn capture(h: &Hart, d: &Decoded) -> Pre {
         let x = |r: u8| h.x[r as usize & 31];
@@ -260,9 +270,10 @@ impl Pre {
             fflags: h.csr.fflags,
         };
         match d.insn {
-            Insn::Load { rs1, imm, .. } | Insn::FLoad { rs1, imm, .. } => {
-                p.load = Some(addr(rs1, imm))
-            }
+            Insn::Load {
+                width, rs1, imm, ..
+            } => p.load = Some((addr(rs1, imm), width.bytes())),
+            Insn::FLoad { fmt, rs1, imm, .. } => p.load = Some((addr(rs1, imm), width_bytes(fmt))),
             Insn::Store {
                 width,
                 rs1,
@@ -273,14 +284,14 @@ impl Pre {
                 let b = width_bytes(fmt);
                 p.store = Some((addr(rs1, imm), mask(h.f[rs2 as usize & 31], b), b));
             }
-            Insn::Lr { rs1, .. } => p.load = Some(x(rs1)),
+            Insn::Lr { width, rs1, .. } => p.load = Some((x(rs1), width.bytes())),
             Insn::Sc {
                 width, rs1, rs2, ..
             } => p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes())),
             Insn::Amo {
                 width, rs1, rs2, ..
             } => {
-                p.load = Some(x(rs1));
+                p.load = Some((x(rs1), width.bytes()));
                 p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes()));
             }
             _ => {}
@@ -372,7 +383,7 @@ pub fn commit_line(h: &Hart, d: &Decoded, pre: &Pre, pc: u64, prv: u8) -> String
     } else if raises_fp_flags(&d.insn) && h.csr.fflags != pre.fflags {
         let _ = write!(s, " c1_fflags 0x{:016x}", h.csr.fflags);
     }
-    if let Some(a) = pre.load {
+    if let Some((a, _)) = pre.load {
         let _ = write!(s, " mem 0x{a:016x}");
     }
     if let Some((a, v, bytes)) = pre.store {
