@@ -215,11 +215,14 @@ fn run(args: Args) -> Result<ExitCode, String> {
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
         BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
     })?;
-    setup_trace(&args, &mut machine, &symbols)?;
+    let mut traces = setup_trace(&args, &mut machine, &symbols)?;
     let started = Instant::now();
     if let Some(port) = args.gdb {
         let (mut machine, end) =
             emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
+        for t in &mut traces {
+            let _ = t.flush();
+        }
         let code = match end? {
             GdbEnd::Exited(c) => c,
             GdbEnd::Killed => 0,
@@ -242,25 +245,29 @@ fn run(args: Args) -> Result<ExitCode, String> {
     let raw = args.run.is_empty().then(terminal::RawMode::enter);
     let mut outcome = session.run(&mut machine);
     drop(raw);
+    for t in &mut traces {
+        let _ = t.flush();
+    }
     if let Some(msg) = history::fatal_trap(&machine, &symbols) {
         outcome = Outcome::Failed(msg);
     }
+    let code = match &outcome {
+        Outcome::Exit(code) => *code,
+        Outcome::Matched => 0,
+        Outcome::Failed(msg) => {
+            eprintln!("rvcow: {msg}");
+            1
+        }
+        Outcome::Limit(msg) => {
+            eprintln!("rvcow: {msg}");
+            EXIT_LIMIT
+        }
+    };
     if matches!(outcome, Outcome::Failed(_) | Outcome::Limit(_)) {
         print_history(&machine, &symbols, args.history);
     }
     finish(&mut machine, &args, started);
-    Ok(match outcome {
-        Outcome::Exit(code) => ExitCode::from(code),
-        Outcome::Matched => ExitCode::SUCCESS,
-        Outcome::Failed(msg) => {
-            eprintln!("rvcow: {msg}");
-            ExitCode::from(1)
-        }
-        Outcome::Limit(msg) => {
-            eprintln!("rvcow: {msg}");
-            ExitCode::from(EXIT_LIMIT)
-        }
-    })
+    Ok(ExitCode::from(code))
 }
 
 /// Writes the disk back and prints `--stats`.
@@ -286,8 +293,12 @@ fn load_symbols(args: &Args, kernel: &[u8]) -> Result<Symbols, String> {
     Ok(s)
 }
 
-/// Installs the tracers `--trace*` ask for.
-fn setup_trace(args: &Args, m: &mut Machine, symbols: &Arc<Symbols>) -> Result<(), String> {
+/// Installs the tracers `--trace*` ask for; returns their outputs, to flush.
+fn setup_trace(
+    args: &Args,
+    m: &mut Machine,
+    symbols: &Arc<Symbols>,
+) -> Result<Vec<SharedWriter>, String> {
     let filtered = !args.trace_harts.is_empty()
         || args.trace_priv.is_some()
         || !args.trace_range.is_empty()
@@ -298,7 +309,7 @@ fn setup_trace(args: &Args, m: &mut Machine, symbols: &Arc<Symbols>) -> Result<(
         if filtered {
             return Err("the --trace-* options need --trace or --trace-traps".into());
         }
-        return Ok(());
+        return Ok(Vec::new());
     }
     if let Some(&h) = args.trace_harts.iter().find(|&&h| h >= m.harts.len()) {
         return Err(format!(
@@ -328,6 +339,7 @@ fn setup_trace(args: &Args, m: &mut Machine, symbols: &Arc<Symbols>) -> Result<(
         Some(_) => SharedWriter::new(Box::new(std::io::sink())),
         None => SharedWriter::new(Box::new(std::io::stderr())),
     };
+    let mut outputs = vec![shared.clone()];
     for h in &mut m.harts {
         let id = h.id() as usize;
         if !args.trace_harts.is_empty() && !args.trace_harts.contains(&id) {
@@ -337,13 +349,14 @@ fn setup_trace(args: &Args, m: &mut Machine, symbols: &Arc<Symbols>) -> Result<(
             Some(p) if p.contains("%h") => open(&p.replace("%h", &id.to_string()))?,
             _ => shared.clone(),
         };
+        outputs.push(out.clone());
         let t = Tracer::new(Box::new(out), args.trace, args.trace_traps)
             .with_filter(filter.clone())
             .with_window(window.clone())
             .with_symbols(symbols.clone());
         h.set_trace(Some(Box::new(t)));
     }
-    Ok(())
+    Ok(outputs)
 }
 
 /// The crash history of the harts that halted on an unhandled trap, or of
