@@ -134,15 +134,16 @@ mod tests {
     use super::*;
 
     fn table(syms: &[(u64, u64, &str)]) -> Table {
-        let mut t = Table::default();
-        t.syms = syms
-            .iter()
-            .map(|&(addr, size, name)| Sym {
-                addr,
-                size,
-                name: name.into(),
-            })
-            .collect();
+        let mut t = Table {
+            syms: syms
+                .iter()
+                .map(|&(addr, size, name)| Sym {
+                    addr,
+                    size,
+                    name: name.into(),
+                })
+                .collect(),
+        };
         t.syms.sort_by_key(|s| (s.addr, s.size != 0));
         t
     }
