@@ -821,7 +821,7 @@ mod tests {
         }
         fn before(&mut self, h: usize, hart: &Hart) -> bool {
             let at = (h, hart.instret());
-            let stop = h == 1 && hart.instret() % 997 == 0 && self.last != Some(at);
+            let stop = h == 1 && hart.instret().is_multiple_of(997) && self.last != Some(at);
             if stop {
                 self.last = Some(at);
                 self.stops += 1;
@@ -829,7 +829,7 @@ mod tests {
             stop
         }
         fn after(&mut self, h: usize, hart: &Hart, _: Option<&Pre>) -> bool {
-            let stop = h == 2 && hart.instret() % 1499 == 0;
+            let stop = h == 2 && hart.instret().is_multiple_of(1499);
             self.stops += stop as u32;
             stop
         }
