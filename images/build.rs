@@ -7,6 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[allow(dead_code)]
+#[path = "src/mkfs.rs"]
+mod mkfs;
+
 const TARGET: &str = "riscv64gc-unknown-none-elf";
 
 fn main() {
@@ -21,17 +25,94 @@ fn main() {
     println!("cargo:rerun-if-env-changed=RVCOW_GUEST_PROFILE");
 
     ensure_target_installed();
-    let bin_dir = guest_target.join(TARGET).join("release");
-    for dir in ["kernel", "user", "tests/guests"] {
-        nested_build(&root.join(dir), &guest_target);
+    // One target dir per crate: their binaries share no namespace (the user
+    // program `sleep` and the test program `sleep` are different programs).
+    let bin_dir = |krate: &str| guest_target.join(krate).join(TARGET).join("release");
+    for (krate, dir) in [
+        ("kernel", "kernel"),
+        ("user", "user"),
+        ("guests", "tests/guests"),
+    ] {
+        nested_build(&root.join(dir), &guest_target.join(krate));
     }
 
-    copy(&bin_dir.join("kernel"), &out.join("kernel.elf"));
-    println!("cargo:rustc-env=RVCOW_GUEST_DIR={}", bin_dir.display());
+    copy(&bin_dir("kernel").join("kernel"), &out.join("kernel.elf"));
+    println!(
+        "cargo:rustc-env=RVCOW_GUEST_DIR={}",
+        bin_dir("guests").display()
+    );
+    println!(
+        "cargo:rustc-env=RVCOW_USER_DIR={}",
+        bin_dir("user").display()
+    );
     println!(
         "cargo:rustc-env=RVCOW_KERNEL_ELF={}",
         out.join("kernel.elf").display()
     );
+
+    let fs_img = out.join("fs.img");
+    make_fs_img(&root.join("user"), &bin_dir("user"), &fs_img);
+    println!("cargo:rustc-env=RVCOW_FS_IMG={}", fs_img.display());
+}
+
+/// The programs in xv6's Makefile order (UPROGS, then the cow lab's cowtest); other
+/// programs of user/src/bin follow in name order.
+const UPROGS: &[&str] = &[
+    "cat",
+    "echo",
+    "forktest",
+    "grep",
+    "init",
+    "kill",
+    "ln",
+    "ls",
+    "mkdir",
+    "rm",
+    "sh",
+    "stressfs",
+    "usertests",
+    "grind",
+    "wc",
+    "zombie",
+    "cowtest",
+];
+
+/// Writes fs.img: user/README and every user program, named as on xv6 (`cat`, `sh`...).
+fn make_fs_img(user: &Path, bin_dir: &Path, fs_img: &Path) {
+    let bins = user.join("src/bin");
+    let entries =
+        fs::read_dir(&bins).unwrap_or_else(|e| panic!("cannot list {}: {e}", bins.display()));
+    // A program is src/bin/NAME.rs or src/bin/NAME/main.rs.
+    let mut names: Vec<String> = entries
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let name = path.file_name()?.to_str()?;
+            match name.strip_suffix(".rs") {
+                Some(stem) => Some(stem.to_string()),
+                None => path.join("main.rs").exists().then(|| name.to_string()),
+            }
+        })
+        .collect();
+    names.sort_by_key(|n| {
+        (
+            UPROGS.iter().position(|u| u == n).unwrap_or(UPROGS.len()),
+            n.clone(),
+        )
+    });
+
+    let read =
+        |p: &Path| fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+    let mut files = vec![("README".to_string(), read(&user.join("README")))];
+    for name in names {
+        let data = read(&bin_dir.join(&name));
+        files.push((name, data));
+    }
+    let list: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let img = mkfs::mkfs(&list).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(fs_img, img).unwrap_or_else(|e| panic!("cannot write {}: {e}", fs_img.display()));
 }
 
 /// One target dir for every guest crate, beside the host profiles so that

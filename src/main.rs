@@ -29,8 +29,13 @@ const EXIT_BAD_INPUT: u8 = 1;
     about = "A RISC-V virt machine and the xv6 copy-on-write kernel it boots"
 )]
 struct Args {
-    /// Kernel or bare-metal ELF to boot (as QEMU's `-kernel` with `-bios none`).
-    kernel: PathBuf,
+    /// Kernel or bare-metal ELF to boot (as QEMU's `-kernel` with `-bios none`);
+    /// without it, the bundled xv6 kernel boots with the bundled file system.
+    kernel: Option<PathBuf>,
+
+    /// Write the bundled kernel.elf and fs.img into this directory and exit.
+    #[arg(long, value_name = "DIR")]
+    dump_image: Option<PathBuf>,
 
     /// RAM size in MiB (suffixes M and G accepted).
     #[arg(short = 'm', long = "memory", default_value = "128", value_parser = parse_mib)]
@@ -179,9 +184,18 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<ExitCode, String> {
-    let kernel_name = args.kernel.display().to_string();
-    let kernel =
-        std::fs::read(&args.kernel).map_err(|e| format!("{kernel_name}: {}", io_reason(&e)))?;
+    if let Some(dir) = &args.dump_image {
+        dump_image(dir)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (kernel_name, kernel) = match &args.kernel {
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| format!("{name}: {}", io_reason(&e)))?;
+            (name, bytes)
+        }
+        None => ("bundled kernel".to_string(), images::KERNEL_ELF.to_vec()),
+    };
     let symbols = Arc::new(load_symbols(&args, &kernel)?);
     let mut virtio_modern = args.virtio_modern;
     for g in &args.global {
@@ -199,6 +213,9 @@ fn run(args: Args) -> Result<ExitCode, String> {
     };
     let disk = match &args.drive {
         Some(path) => Some(Disk::open(path, args.snapshot)?),
+        // The bundled image is used copy-on-write in memory: a run never
+        // dirties the build output.
+        None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
         None => None,
     };
     let cfg = Config {
@@ -263,7 +280,14 @@ fn run(args: Args) -> Result<ExitCode, String> {
             EXIT_LIMIT
         }
     };
-    if matches!(outcome, Outcome::Failed(_) | Outcome::Limit(_)) {
+    // A crash, a hang or a limit shows what the harts did last; a guest that
+    // powered off cleanly did nothing wrong.
+    let crashed = match &outcome {
+        Outcome::Failed(msg) => !msg.starts_with("guest powered off"),
+        Outcome::Limit(_) => true,
+        _ => false,
+    };
+    if crashed {
         print_history(&machine, &symbols, args.history);
     }
     finish(&mut machine, &args, started);
@@ -368,8 +392,24 @@ fn print_history(m: &Machine, symbols: &Symbols, n: usize) {
     let halted = m.harts.iter().any(|h| h.halted());
     let mut err = std::io::stderr().lock();
     for h in m.harts.iter().filter(|h| !halted || h.halted()) {
-        let _ = err.write_all(history::report(h.id(), &h.history, n, symbols).as_bytes());
+        let _ =
+            err.write_all(history::report(h.id(), &h.history, n, &m.bus.ram, symbols).as_bytes());
     }
+}
+
+/// Writes the bundled kernel.elf and fs.img into `dir`, for use with QEMU.
+fn dump_image(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {}", dir.display(), io_reason(&e)))?;
+    for (name, bytes) in [
+        ("kernel.elf", images::KERNEL_ELF),
+        ("fs.img", images::FS_IMG),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        println!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(())
 }
 
 /// A buffered writer shared by the harts' tracers.

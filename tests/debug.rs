@@ -49,14 +49,19 @@ fn trace_window_with_symbols() {
         hello_trace(&["--trace-count", "1"]),
         ["core   0: 3 0x0000000000001000 (0x00000297) x5  0x0000000000001000  ; auipc t0,0x0"]
     );
-    assert_eq!(
-        hello_trace(&["--trace-start", "6", "--trace-count", "3"]),
-        [
-            "core   0: 3 0x0000000080000000 (0xf14022f3) x5  0x0000000000000000  ; csrrs t0,mhartid,zero <_start>",
-            "core   0: 3 0x0000000080000004 (0x00022117) x2  0x0000000080022004  ; auipc sp,0x22 <_start+0x4>",
-            "core   0: 3 0x0000000080000008 (0xffc10113) x2  0x0000000080022000  ; addi sp,sp,-4 <_start+0x8>",
-        ]
-    );
+    // The ROM runs 6 instructions; then the program's first three.
+    let start = symbol(&guest("hello"), "_start");
+    let lines = hello_trace(&["--trace-start", "6", "--trace-count", "3"]);
+    assert_eq!(lines.len(), 3);
+    for (i, suffix) in ["<_start>", "<_start+0x4>", "<_start+0x8>"]
+        .iter()
+        .enumerate()
+    {
+        let pc = format!("core   0: 3 0x{:016x} (0x", start + 4 * i as u64);
+        assert!(lines[i].starts_with(&pc), "{}", lines[i]);
+        assert!(lines[i].ends_with(&format!(" {suffix}")), "{}", lines[i]);
+    }
+    assert!(lines[0].contains("  ; csrrs "), "{}", lines[0]);
 }
 
 #[test]
@@ -116,10 +121,8 @@ fn trace_per_hart_files_and_hart_filter() {
     }
     // Harts 1 and 2 park in WFI in _start.
     let one = std::fs::read_to_string(dir.join("trace-1.log")).unwrap();
-    assert!(
-        one.lines().last().unwrap().ends_with("; wfi <_start+0x24>"),
-        "{one}"
-    );
+    let last = one.lines().last().unwrap();
+    assert!(last.contains("  ; wfi <_start+0x"), "{one}");
     let out = rvcow(&[
         &g,
         "--trace",

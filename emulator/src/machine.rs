@@ -285,7 +285,11 @@ impl Machine {
                         }
                     }
                 }
-                self.harts[h].drop_reservation();
+                // Another hart may store next: break the reservation so an SC
+                // after this point fails, as the LR/SC rules require.
+                if self.harts.len() > 1 {
+                    self.harts[h].drop_reservation();
+                }
             }
             self.advance_time(QUANTUM);
             if let Some(ev) = self.service() {

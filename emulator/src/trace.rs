@@ -117,6 +117,11 @@ impl Tracer {
         self.filter.admits(pc, prv)
     }
 
+    /// Whether instructions in privilege `prv` may be shown.
+    pub(crate) fn wants_prv(&self, prv: u8) -> bool {
+        self.filter.privs.is_none_or(|m| m & (1 << prv) != 0)
+    }
+
     /// Whether the window is over, so commit tracing can stop for good.
     pub(crate) fn window_done(&self) -> bool {
         self.window.as_ref().is_some_and(|w| w.done())

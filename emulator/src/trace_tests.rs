@@ -184,7 +184,12 @@ fn history_is_kept_on_the_fast_path_and_a_trap_loop_halts_the_hart() {
     let (mut h, mut bus) = setup(&[ADDI1, ADDI1, 0]);
     assert_eq!(h.run(&mut bus, 100), Exit::Wfi);
     assert!(h.halted() && h.idle());
-    let last: Vec<(u64, u32)> = h.history.last(3).iter().map(|e| (e.pc, e.raw)).collect();
+    let last: Vec<(u64, u32)> = h
+        .history
+        .last(3, &bus.ram)
+        .iter()
+        .map(|e| (e.pc, e.raw))
+        .collect();
     assert_eq!(last, vec![(BASE, ADDI1), (BASE + 4, ADDI1), (BASE + 8, 0)]);
     assert_eq!(h.block_stats().1, 1);
     // A halted hart stays put, interrupts or not.

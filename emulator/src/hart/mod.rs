@@ -7,7 +7,7 @@
 //! instructions that straddle a page, and tracing.
 //!
 //! Debugging hooks cost the fast path one predictable branch per block
-//! (`hooked`) and one store per instruction (the crash history).
+//! (`hooked`) and a few stores per block (the crash history).
 
 pub mod block;
 pub mod csr;
@@ -154,7 +154,9 @@ impl Hart {
             if self.csr.mip & self.csr.mie != 0 {
                 self.take_interrupt();
             }
-            if self.hooked {
+            // Privilege changes end blocks, so a privilege the trace does not
+            // show runs cached blocks.
+            if self.hooked && self.trace.as_ref().is_some_and(|t| t.wants_prv(self.prv)) {
                 self.step_slow(bus, false);
                 left -= 1;
             } else {
@@ -186,15 +188,17 @@ impl Hart {
             return 1;
         };
         let n = len.min(max as usize);
+        self.history.record_block(self.pc, pa, n as u32, self.prv);
         for i in start..start + n {
             let d = self.blocks.insns[i];
-            self.history.record(self.pc, d.raw, self.prv);
             if let Err(e) = self.execute(&d, bus) {
                 self.exception(e);
+                self.history.cut_block((i - start + 1) as u32);
                 return (i - start + 1) as u64;
             }
             self.retired += 1;
             if self.mmio_accessed {
+                self.history.cut_block((i - start + 1) as u32);
                 return (i - start + 1) as u64;
             }
         }
@@ -238,14 +242,17 @@ impl Hart {
             return None;
         }
         self.retired += 1;
-        if let (true, Some(p)) = (traced, &pre) {
-            let line = crate::trace::commit_line(self, &d, p, pc, prv);
-            if let Some(t) = self.trace.as_mut() {
+        let line = match (traced, &pre) {
+            (true, Some(p)) => Some(crate::trace::commit_line(self, &d, p, pc, prv)),
+            _ => None,
+        };
+        if let Some(t) = self.trace.as_mut() {
+            if let Some(line) = line {
                 t.commit(line, pc, prv);
-                if t.window_done() {
-                    t.commits = false;
-                    self.hooked = false;
-                }
+            }
+            if t.commits && t.window_done() {
+                t.commits = false;
+                self.hooked = false;
             }
         }
         pre
