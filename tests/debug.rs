@@ -396,14 +396,63 @@ fn gdb_protocol_breakpoint_step_memory_threads() {
     assert_eq!(out, "hello from rvcow\n");
 }
 
-#[test]
-fn gdb_multiarch_session() {
-    let has_gdb = Command::new("gdb-multiarch")
+fn has_gdb() -> bool {
+    let ok = Command::new("gdb-multiarch")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has_gdb {
+    if !ok {
         eprintln!("gdb-multiarch is not installed: skipping the gdb session test");
+    }
+    ok
+}
+
+#[test]
+fn gdb_multiarch_on_the_bundled_kernel() {
+    if !has_gdb() {
+        return;
+    }
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rvcow"))
+        .args(["--gdb", &port.to_string(), "-S"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(
+        line,
+        format!("rvcow: waiting for gdb on 127.0.0.1:{port}\n")
+    );
+    let out = Command::new("gdb-multiarch")
+        .args(["-batch", "-nx"])
+        .args(["-ex", &format!("file {}", images::KERNEL_ELF_PATH)])
+        .args(["-ex", &format!("target remote :{port}")])
+        .args(["-ex", "break main", "-ex", "c", "-ex", "bt"])
+        .args(["-ex", "info threads", "-ex", "p $priv", "-ex", "kill"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Thread 1 hit Breakpoint 1, "), "{text}");
+    assert!(text.contains(" kernel::main () at src/main.rs:"), "{text}");
+    assert!(text.contains("Thread 1.1 (hart 0 S-mode)"), "{text}");
+    assert!(
+        text.contains("Thread 1.2 (hart 1 M-mode) 0x0000000000001000 in ?? ()"),
+        "{text}"
+    );
+    assert!(text.contains("$1 = 1\n"), "{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn gdb_multiarch_session() {
+    if !has_gdb() {
         return;
     }
     let elf = guest("hello");
