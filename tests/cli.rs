@@ -140,9 +140,16 @@ fn instruction_limit_is_reported() {
         "1",
     ]);
     assert_eq!(out.status.code(), Some(124));
+    // The limit message, then what the hart did last (the history).
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "rvcow: instruction limit of 100000 reached\n"
+        err.lines().next(),
+        Some("rvcow: instruction limit of 100000 reached"),
+        "{err}"
+    );
+    assert!(
+        err.contains("core   0: 3 0x0000000080000000 (0x0000006f)  ; jal zero,0x80000000"),
+        "{err}"
     );
 }
 
