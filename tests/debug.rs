@@ -90,7 +90,8 @@ fn trace_filters_by_privilege_and_range() {
 
 #[test]
 fn trace_per_hart_files_and_hart_filter() {
-    let dir = std::env::temp_dir().join(format!("rvcow-debug-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rvcow-debug-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("trace-%h.log");
     // `crash` panics on hart 0 and spins: the limit ends the run, after

@@ -36,7 +36,7 @@ fn boot_opensbi(firmware: &str, smp: &str) {
         "{} is missing: apt-get install opensbi (.ci/run does)",
         fw.display()
     );
-    let payload = std::env::temp_dir().join(format!(
+    let payload = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "rvcow-sbi-payload-{}-{firmware}.bin",
         std::process::id()
     ));
