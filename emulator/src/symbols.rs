@@ -229,7 +229,10 @@ mod tests {
     fn user_symbols_serve_u_mode_only() {
         let s = Symbols {
             kernel: table(&[(0x8000_0000, 0x100, "kmain")]),
-            user: table(&[(0x0, 0x40, "main"), (0x40, 0x10, "fork")]),
+            user: vec![Program {
+                table: table(&[(0x0, 0x40, "main"), (0x40, 0x10, "fork")]),
+                segments: vec![],
+            }],
         };
         let mut out = String::new();
         s.annotate(0x44, 0, &mut out);
@@ -240,6 +243,30 @@ mod tests {
         assert_eq!(s.extent("fork"), Some((0x40, 0x50)));
         assert_eq!(s.extent("kmain"), Some((0x8000_0000, 0x8000_0100)));
         assert_eq!(s.extent("nothing"), None);
+    }
+
+    #[test]
+    fn programs_linked_at_the_same_address_are_told_apart_by_their_bytes() {
+        let program = |name: &'static str, code: [u8; 8]| Program {
+            table: table(&[(0x0, 0x8, name)]),
+            segments: vec![(0x0, code.to_vec())],
+        };
+        let s = Symbols {
+            kernel: Table::default(),
+            user: vec![
+                program("cat::main", [0x13, 0, 0, 0, 0x01, 0x45, 0x85, 0x48]),
+                program("ls::main", [0x13, 0, 0, 0, 0x01, 0x45, 0x89, 0x48]),
+            ],
+        };
+        // Without the bytes, several programs are ambiguous: no name.
+        assert_eq!(s.lookup(0x6, 0), None);
+        assert_eq!(s.lookup_code(0x6, 0, 0x4885, 2), Some(("cat::main", 6)));
+        assert_eq!(s.lookup_code(0x6, 0, 0x4889, 2), Some(("ls::main", 6)));
+        assert_eq!(s.lookup_code(0x6, 0, 0x4999, 2), None);
+        // Bytes past a segment's end match nothing.
+        assert_eq!(s.lookup_code(0x6, 0, 0x0000_4885, 4), None);
+        // Shared code resolves to the first program holding it.
+        assert_eq!(s.lookup_code(0x0, 0, 0x13, 4), Some(("cat::main", 0)));
     }
 
     #[test]
