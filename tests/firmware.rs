@@ -25,24 +25,54 @@ const PAYLOAD: [u8; 72] = [
     0x81, 0x45, // c.li a1,0
     0x73, 0x00, 0x00, 0x00, // ecall
     0x01, 0xa0, // c.j .
-    b'h', b'e', b'l', b'l', b'o', b' ', b'f', b'r', b'o', b'm', b' ', b'S', b'-', b'm', b'o', b'd', b'e',
-    b' ', b'v', b'i', b'a', b' ', b'S', b'B', b'I', b'\n', 0, 0,
+    b'h', b'e', b'l', b'l', b'o', b' ', b'f', b'r', b'o', b'm', b' ', b'S', b'-', b'm', b'o', b'd',
+    b'e', b' ', b'v', b'i', b'a', b' ', b'S', b'B', b'I', b'\n', 0, 0,
 ];
 
 fn boot_opensbi(firmware: &str, smp: &str) {
     let fw = Path::new(OPENSBI).join(firmware);
-    assert!(fw.exists(), "{} is missing: apt-get install opensbi (.ci/run does)", fw.display());
-    let payload = std::env::temp_dir().join(format!("rvcow-sbi-payload-{}-{firmware}.bin", std::process::id()));
+    assert!(
+        fw.exists(),
+        "{} is missing: apt-get install opensbi (.ci/run does)",
+        fw.display()
+    );
+    let payload = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "rvcow-sbi-payload-{}-{firmware}.bin",
+        std::process::id()
+    ));
     std::fs::write(&payload, PAYLOAD).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
-        .args(["--bios", fw.to_str().unwrap(), payload.to_str().unwrap(), "--smp", smp, "--max-insns", "400000000"])
+        .args([
+            "--bios",
+            fw.to_str().unwrap(),
+            payload.to_str().unwrap(),
+            "--smp",
+            smp,
+            "--max-insns",
+            "400000000",
+        ])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("Platform Name             : riscv-virtio,qemu\n"), "{text}");
-    assert!(text.contains("Domain0 Next Address      : 0x0000000080200000\n"), "{text}");
-    assert!(text.contains("Domain0 Next Mode         : S-mode\n"), "{text}");
+    // OpenSBI's console turns \n into \r\n.
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Platform Name             : riscv-virtio,qemu\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Domain0 Next Address      : 0x0000000080200000\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Domain0 Next Mode         : S-mode\n"),
+        "{text}"
+    );
     assert!(text.ends_with("hello from S-mode via SBI\n"), "{text}");
 }
 

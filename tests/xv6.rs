@@ -225,12 +225,51 @@ fn grind_survives_a_fixed_budget() {
     let out = boot(3, &["grind"], "never printed", "1500000000");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(124), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "rvcow: instruction limit of 1500000000 reached before 'never printed' appeared\n"
+        err.lines().next(),
+        Some("rvcow: instruction limit of 1500000000 reached before 'never printed' appeared"),
+        "{err}"
     );
     assert!(text.contains("$ grind\n"), "{text}");
     for bad in ["panic", "grind: fail", "usertrap", "FAILED"] {
         assert!(!text.contains(bad), "{bad}: {text}");
     }
+}
+
+/// A user-mode trace of the bundled system names user code: rvcow reads the
+/// programs' symbols from the bundled file system and tells the programs (all
+/// linked at 0) apart by the instruction bytes.
+#[test]
+fn user_mode_trace_names_the_bundled_programs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
+        .args([
+            "--smp",
+            "1",
+            "--trace",
+            "--trace-priv",
+            "u",
+            "--trace-count",
+            "3000",
+        ])
+        .args([
+            "--run",
+            "ls",
+            "--expect",
+            "README",
+            "--max-insns",
+            SHELL_BUDGET,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = trace.lines().collect();
+    assert_eq!(lines.len(), 3000, "{trace}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("core   0: 0 0x")),
+        "{trace}"
+    );
+    assert!(lines.iter().any(|l| l.contains(" <init::main+")), "{trace}");
+    assert!(lines.iter().any(|l| l.contains(" <sh::")), "{trace}");
 }
