@@ -129,7 +129,7 @@ fn settle(base: i32, what: &str) {
 }
 
 /// The child writes and exits first; its parent reaps it, then writes its own pages,
-/// which it again owns alone, without a single copy.
+/// which it again owns alone, at no cost in pages.
 fn child_first(m: &Mem) {
     let base = freepages();
     let pid = xfork();
@@ -140,7 +140,10 @@ fn child_first(m: &Mem) {
     reap(pid, "child first: child");
     check(freepages() == base, "child first: pages lost");
     m.fill(2);
-    check(freepages() == base, "child first: the sole owner copied");
+    check(
+        freepages() == base,
+        "child first: the sole owner's writes cost pages",
+    );
     passed("child first");
 }
 
@@ -334,7 +337,7 @@ fn sbrk_shared(m: &Mem) {
         await_signal(to_child[0]);
         check(
             copies(21) == 0,
-            "sbrk: the child copied pages it owned alone",
+            "sbrk: the child's writes to pages it owned alone cost pages",
         );
         check(m.heap.holds(21), "sbrk: child's heap");
         let more = sbrk(2 * PGSIZE as i32);
@@ -365,7 +368,7 @@ fn sbrk_shared(m: &Mem) {
     await_signal(to_parent[0]);
     check(
         copies(25) == 0,
-        "sbrk: the parent copied pages it owned alone",
+        "sbrk: the parent's writes to pages it owned alone cost pages",
     );
     signal(to_child[1]);
     reap(pid, "sbrk: child");
@@ -394,7 +397,7 @@ fn decimal(n: i32) -> CStrBuf<12> {
 }
 
 /// A child that execs drops its references to the pages it shared: afterwards the
-/// parent writes all of its memory without a single copy.
+/// parent writes all of its memory at no cost in pages.
 fn exec_releases(m: &Mem, argv0: &CStr) {
     let base = freepages();
     let ready = xpipe();
