@@ -93,6 +93,9 @@ fn ls_lists_every_program() {
         "wc",
         "zombie",
         "cowtest",
+        "badcalls",
+        "cowcheck",
+        "forkstorm",
         "sleep",
     ];
     let mut expected = vec![".".to_string(), "..".to_string(), "README".to_string()];
@@ -149,8 +152,8 @@ fn redirection_pipes_and_directories() {
     );
     let expected = format!(
         "$ echo hello > f\n$ cat f\nhello\n$ cat README | grep xv6 | wc\n{} {words} {bytes} \n\
-         $ mkdir d\n$ cd d\n$ /echo x > y\n$ /ls\n.              1 23 48\n..             1 1 1024\n\
-         y              2 24 2\n$ /cat y\nx\n$ cd ..\n$ rm f\n$ cat f\ncat: cannot open f\n$ ",
+         $ mkdir d\n$ cd d\n$ /echo x > y\n$ /ls\n.              1 26 48\n..             1 1 1024\n\
+         y              2 27 2\n$ /cat y\nx\n$ cd ..\n$ rm f\n$ cat f\ncat: cannot open f\n$ ",
         xv6_lines.len()
     );
     assert_eq!(session(&out), expected);
