@@ -18,6 +18,7 @@ pub mod insn;
 mod mem;
 pub mod rvc;
 pub mod trap;
+pub mod uop;
 
 use crate::bus::Bus;
 use crate::mmu::Mmu;
@@ -165,19 +166,7 @@ impl Hart {
             self.step(bus);
             return 1;
         };
-        let n = len.min(max as usize);
-        for i in start..start + n {
-            let d = self.blocks.insns[i];
-            if let Err(e) = self.execute(&d, bus) {
-                self.take_exception(e);
-                return (i - start + 1) as u64;
-            }
-            self.retired += 1;
-            if self.mmio_accessed {
-                return (i - start + 1) as u64;
-            }
-        }
-        n as u64
+        self.run_ops(bus, start, len.min(max as usize))
     }
 
     /// Fetches, decodes and executes one instruction, taking any trap.

@@ -60,7 +60,9 @@ fn sieve() -> u64 {
 extern "C" fn guest_main() {
     let start = csrr!(minstret);
     let mut sum = collatz(black_box(100_000));
-    sum = sum.wrapping_mul(0x9e37_79b9).wrapping_add(popcounts(black_box(200_000), 0x1234_5678));
+    sum = sum
+        .wrapping_mul(0x9e37_79b9)
+        .wrapping_add(popcounts(black_box(200_000), 0x1234_5678));
     for _ in 0..black_box(40) {
         sum = sum.wrapping_mul(7).wrapping_add(sieve());
     }

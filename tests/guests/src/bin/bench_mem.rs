@@ -24,13 +24,17 @@ extern "C" fn kernel(rounds: u64) -> u64 {
     let mut x = 0x2545_f491_4f6c_dd1du64;
     for (i, w) in buf.iter_mut().enumerate() {
         *w = i as u64 ^ x;
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
     }
     let mut sum = 0u64;
     for _ in 0..rounds {
         // Random read-modify-writes.
         for _ in 0..WORDS / 2 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (x >> 40) as usize % WORDS;
             buf[i] = buf[i].wrapping_add(x >> 7);
             sum = sum.wrapping_add(buf[(i * 7) % WORDS]);

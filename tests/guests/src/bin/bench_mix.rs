@@ -37,7 +37,11 @@ impl List {
             head: 0,
         };
         for i in 0..NODES {
-            l.next[i] = if i + 1 < NODES { (i + 1) as u8 } else { u8::MAX };
+            l.next[i] = if i + 1 < NODES {
+                (i + 1) as u8
+            } else {
+                u8::MAX
+            };
             l.val[i] = ((i as u16).wrapping_mul(seed) ^ 0x5a5a) as i16;
         }
         l

@@ -1,0 +1,429 @@
+//! The fast path: decoded instructions lowered into narrow micro-ops (one
+//! flat opcode byte, registers, immediate, offset in the block), and the
+//! loop that runs a cached block of them. Anything uncommon (CSRs, system,
+//! atomics, floating point) is a `Slow` op that runs through `execute`.
+
+use super::execute::sign_extend;
+use super::insn::{AluOp, Cond, Decoded, Insn, Width};
+use super::Hart;
+use crate::bus::Bus;
+
+/// Flat opcodes of the micro-ops: one jump-table dispatch per instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Addw,
+    Subw,
+    Sllw,
+    Srlw,
+    Sraw,
+    Mulw,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+    Addi,
+    Slti,
+    Sltiu,
+    Xori,
+    Ori,
+    Andi,
+    Slli,
+    Srli,
+    Srai,
+    Addiw,
+    Slliw,
+    Srliw,
+    Sraiw,
+    Lui,
+    Auipc,
+    Jal,
+    Jalr,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
+    Lb,
+    Lh,
+    Lw,
+    Ld,
+    Lbu,
+    Lhu,
+    Lwu,
+    Sb,
+    Sh,
+    Sw,
+    Sd,
+    Nop,
+    /// Runs the block's `Decoded` through `Hart::execute`.
+    Slow,
+}
+
+/// One micro-op. `off` is the instruction's byte offset from the block's
+/// first instruction (blocks never leave a page), `len` its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: Kind,
+    pub rd: u8,
+    pub rs1: u8,
+    pub rs2: u8,
+    pub imm: i32,
+    pub off: u16,
+    pub len: u8,
+}
+
+fn reg_kind(op: AluOp, w: bool) -> Kind {
+    use AluOp as A;
+    match (op, w) {
+        (A::Add, false) => Kind::Add,
+        (A::Sub, false) => Kind::Sub,
+        (A::Sll, false) => Kind::Sll,
+        (A::Slt, false) => Kind::Slt,
+        (A::Sltu, false) => Kind::Sltu,
+        (A::Xor, false) => Kind::Xor,
+        (A::Srl, false) => Kind::Srl,
+        (A::Sra, false) => Kind::Sra,
+        (A::Or, false) => Kind::Or,
+        (A::And, false) => Kind::And,
+        (A::Mul, false) => Kind::Mul,
+        (A::Mulh, false) => Kind::Mulh,
+        (A::Mulhsu, false) => Kind::Mulhsu,
+        (A::Mulhu, false) => Kind::Mulhu,
+        (A::Div, false) => Kind::Div,
+        (A::Divu, false) => Kind::Divu,
+        (A::Rem, false) => Kind::Rem,
+        (A::Remu, false) => Kind::Remu,
+        (A::Add, true) => Kind::Addw,
+        (A::Sub, true) => Kind::Subw,
+        (A::Sll, true) => Kind::Sllw,
+        (A::Srl, true) => Kind::Srlw,
+        (A::Sra, true) => Kind::Sraw,
+        (A::Mul, true) => Kind::Mulw,
+        (A::Div, true) => Kind::Divw,
+        (A::Divu, true) => Kind::Divuw,
+        (A::Rem, true) => Kind::Remw,
+        (A::Remu, true) => Kind::Remuw,
+        _ => Kind::Slow,
+    }
+}
+
+fn imm_kind(op: AluOp, w: bool) -> Kind {
+    use AluOp as A;
+    match (op, w) {
+        (A::Add, false) => Kind::Addi,
+        (A::Slt, false) => Kind::Slti,
+        (A::Sltu, false) => Kind::Sltiu,
+        (A::Xor, false) => Kind::Xori,
+        (A::Or, false) => Kind::Ori,
+        (A::And, false) => Kind::Andi,
+        (A::Sll, false) => Kind::Slli,
+        (A::Srl, false) => Kind::Srli,
+        (A::Sra, false) => Kind::Srai,
+        (A::Add, true) => Kind::Addiw,
+        (A::Sll, true) => Kind::Slliw,
+        (A::Srl, true) => Kind::Srliw,
+        (A::Sra, true) => Kind::Sraiw,
+        _ => Kind::Slow,
+    }
+}
+
+/// Lowers `d`, found `off` bytes into its block, to a micro-op.
+pub fn lower(d: &Decoded, off: u16) -> Op {
+    let (kind, rd, rs1, rs2, imm) = match d.insn {
+        Insn::Op {
+            op,
+            w,
+            rd,
+            rs1,
+            rs2,
+        } => (reg_kind(op, w), rd, rs1, rs2, 0),
+        Insn::OpImm {
+            op,
+            w,
+            rd,
+            rs1,
+            imm,
+        } => (imm_kind(op, w), rd, rs1, 0, imm),
+        Insn::Lui { rd, imm } => (Kind::Lui, rd, 0, 0, imm),
+        Insn::Auipc { rd, imm } => (Kind::Auipc, rd, 0, 0, imm),
+        Insn::Jal { rd, imm } => (Kind::Jal, rd, 0, 0, imm),
+        Insn::Jalr { rd, rs1, imm } => (Kind::Jalr, rd, rs1, 0, imm),
+        Insn::Branch {
+            cond,
+            rs1,
+            rs2,
+            imm,
+        } => {
+            let k = match cond {
+                Cond::Eq => Kind::Beq,
+                Cond::Ne => Kind::Bne,
+                Cond::Lt => Kind::Blt,
+                Cond::Ge => Kind::Bge,
+                Cond::Ltu => Kind::Bltu,
+                Cond::Geu => Kind::Bgeu,
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::Load {
+            width,
+            signed,
+            rd,
+            rs1,
+            imm,
+        } => {
+            let k = match (width, signed) {
+                (Width::B, true) => Kind::Lb,
+                (Width::H, true) => Kind::Lh,
+                (Width::W, true) => Kind::Lw,
+                (Width::D, _) => Kind::Ld,
+                (Width::B, false) => Kind::Lbu,
+                (Width::H, false) => Kind::Lhu,
+                (Width::W, false) => Kind::Lwu,
+            };
+            (k, rd, rs1, 0, imm)
+        }
+        Insn::Store {
+            width,
+            rs1,
+            rs2,
+            imm,
+        } => {
+            let k = match width {
+                Width::B => Kind::Sb,
+                Width::H => Kind::Sh,
+                Width::W => Kind::Sw,
+                Width::D => Kind::Sd,
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
+        _ => (Kind::Slow, 0, 0, 0, 0),
+    };
+    Op {
+        kind,
+        rd: rd & 31,
+        rs1: rs1 & 31,
+        rs2: rs2 & 31,
+        imm,
+        off,
+        len: d.len,
+    }
+}
+
+impl Hart {
+    /// Runs micro-ops `start..start + n` of the block arena, the block's first
+    /// instruction being at pc. Returns how many instructions were used
+    /// (retired, or the last one trapped). Leaves pc, `retired` and any trap
+    /// as `execute` one instruction at a time would.
+    #[inline(always)]
+    pub(super) fn run_ops(&mut self, bus: &mut Bus, start: usize, n: usize) -> u64 {
+        let base = self.pc;
+        let r0 = self.retired;
+        // SAFETY: the arena holds `start + n` ops (BlockCache::get returned
+        // them) and is never changed while a block runs: only `get` builds
+        // or clears it, and flushes wait for the next `get`.
+        let ops = unsafe { std::slice::from_raw_parts(self.blocks.ops.as_ptr().add(start), n) };
+        macro_rules! x {
+            ($r:expr) => {
+                self.x[$r as usize]
+            };
+        }
+        macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                self.x[$r as usize] = v;
+                self.x[0] = 0;
+            }};
+        }
+        macro_rules! rr {
+            ($op:ident, |$a:ident, $b:ident| $e:expr) => {{
+                let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                set!($op.rd, $e)
+            }};
+        }
+        macro_rules! ri {
+            ($op:ident, |$a:ident, $b:ident| $e:expr) => {{
+                let ($a, $b) = (x!($op.rs1), $op.imm as i64 as u64);
+                set!($op.rd, $e)
+            }};
+        }
+        macro_rules! w {
+            ($e:expr) => {
+                $e as i32 as i64 as u64
+            };
+        }
+        // Ends the block after op `k` with pc at `$pc`.
+        macro_rules! leave {
+            ($k:expr, $pc:expr) => {{
+                self.pc = $pc;
+                self.retired = r0 + $k as u64 + 1;
+                return $k as u64 + 1;
+            }};
+        }
+        // Op `k` trapped: nothing of it happened, pc points at it.
+        macro_rules! fault {
+            ($k:expr, $op:ident, $e:expr) => {{
+                self.pc = base.wrapping_add($op.off as u64);
+                self.retired = r0 + $k as u64;
+                self.take_exception($e);
+                return $k as u64 + 1;
+            }};
+        }
+        macro_rules! load {
+            ($k:expr, $op:ident, $w:expr, |$v:ident| $ext:expr) => {{
+                let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
+                match self.load(bus, va, $w) {
+                    Ok($v) => set!($op.rd, $ext),
+                    Err(e) => fault!($k, $op, e),
+                }
+                if self.mmio_accessed {
+                    leave!($k, base.wrapping_add(($op.off + $op.len as u16) as u64));
+                }
+            }};
+        }
+        macro_rules! store {
+            ($k:expr, $op:ident, $w:expr) => {{
+                let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
+                if let Err(e) = self.store(bus, va, $w, x!($op.rs2)) {
+                    fault!($k, $op, e);
+                }
+                if self.mmio_accessed {
+                    leave!($k, base.wrapping_add(($op.off + $op.len as u16) as u64));
+                }
+            }};
+        }
+        macro_rules! branch {
+            ($k:expr, $op:ident, |$a:ident, $b:ident| $c:expr) => {{
+                let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                if $c {
+                    leave!(
+                        $k,
+                        base.wrapping_add($op.off as u64)
+                            .wrapping_add($op.imm as i64 as u64)
+                    );
+                }
+            }};
+        }
+        for (k, op) in ops.iter().enumerate() {
+            match op.kind {
+                Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
+                Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
+                Kind::Sll => rr!(op, |a, b| a << (b & 63)),
+                Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
+                Kind::Xor => rr!(op, |a, b| a ^ b),
+                Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
+                Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                Kind::Or => rr!(op, |a, b| a | b),
+                Kind::And => rr!(op, |a, b| a & b),
+                Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
+                Kind::Mulh => rr!(op, |a, b| super::execute::alu(AluOp::Mulh, a, b)),
+                Kind::Mulhsu => rr!(op, |a, b| super::execute::alu(AluOp::Mulhsu, a, b)),
+                Kind::Mulhu => rr!(op, |a, b| super::execute::alu(AluOp::Mulhu, a, b)),
+                Kind::Div => rr!(op, |a, b| super::execute::alu(AluOp::Div, a, b)),
+                Kind::Divu => rr!(op, |a, b| super::execute::alu(AluOp::Divu, a, b)),
+                Kind::Rem => rr!(op, |a, b| super::execute::alu(AluOp::Rem, a, b)),
+                Kind::Remu => rr!(op, |a, b| super::execute::alu(AluOp::Remu, a, b)),
+                Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
+                Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
+                Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
+                Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
+                Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
+                Kind::Divw => rr!(op, |a, b| super::execute::alu_w(AluOp::Div, a, b)),
+                Kind::Divuw => rr!(op, |a, b| super::execute::alu_w(AluOp::Divu, a, b)),
+                Kind::Remw => rr!(op, |a, b| super::execute::alu_w(AluOp::Rem, a, b)),
+                Kind::Remuw => rr!(op, |a, b| super::execute::alu_w(AluOp::Remu, a, b)),
+                Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
+                Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
+                Kind::Xori => ri!(op, |a, b| a ^ b),
+                Kind::Ori => ri!(op, |a, b| a | b),
+                Kind::Andi => ri!(op, |a, b| a & b),
+                Kind::Slli => ri!(op, |a, b| a << (b & 63)),
+                Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
+                Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
+                Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
+                Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
+                Kind::Lui => set!(op.rd, op.imm as i64 as u64),
+                Kind::Auipc => set!(
+                    op.rd,
+                    base.wrapping_add(op.off as u64)
+                        .wrapping_add(op.imm as i64 as u64)
+                ),
+                Kind::Jal => {
+                    let pc = base.wrapping_add(op.off as u64);
+                    set!(op.rd, pc.wrapping_add(op.len as u64));
+                    leave!(k, pc.wrapping_add(op.imm as i64 as u64));
+                }
+                Kind::Jalr => {
+                    let target = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
+                    let pc = base.wrapping_add(op.off as u64);
+                    set!(op.rd, pc.wrapping_add(op.len as u64));
+                    leave!(k, target);
+                }
+                Kind::Beq => branch!(k, op, |a, b| a == b),
+                Kind::Bne => branch!(k, op, |a, b| a != b),
+                Kind::Blt => branch!(k, op, |a, b| (a as i64) < (b as i64)),
+                Kind::Bge => branch!(k, op, |a, b| (a as i64) >= (b as i64)),
+                Kind::Bltu => branch!(k, op, |a, b| a < b),
+                Kind::Bgeu => branch!(k, op, |a, b| a >= b),
+                Kind::Lb => load!(k, op, Width::B, |v| sign_extend(v, 1)),
+                Kind::Lh => load!(k, op, Width::H, |v| sign_extend(v, 2)),
+                Kind::Lw => load!(k, op, Width::W, |v| sign_extend(v, 4)),
+                Kind::Ld => load!(k, op, Width::D, |v| v),
+                Kind::Lbu => load!(k, op, Width::B, |v| v),
+                Kind::Lhu => load!(k, op, Width::H, |v| v),
+                Kind::Lwu => load!(k, op, Width::W, |v| v),
+                Kind::Sb => store!(k, op, Width::B),
+                Kind::Sh => store!(k, op, Width::H),
+                Kind::Sw => store!(k, op, Width::W),
+                Kind::Sd => store!(k, op, Width::D),
+                Kind::Nop => {}
+                Kind::Slow => {
+                    let d = self.blocks.insns[start + k];
+                    self.pc = base.wrapping_add(op.off as u64);
+                    self.retired = r0 + k as u64;
+                    if let Err(e) = self.execute(&d, bus) {
+                        self.take_exception(e);
+                        return k as u64 + 1;
+                    }
+                    self.retired += 1;
+                    if k + 1 == n || self.mmio_accessed || self.wfi {
+                        return k as u64 + 1;
+                    }
+                }
+            }
+        }
+        let last = ops[n - 1];
+        self.pc = base.wrapping_add((last.off + last.len as u16) as u64);
+        self.retired = r0 + n as u64;
+        n as u64
+    }
+}
+
+#[cfg(test)]
+#[path = "uop_tests.rs"]
+mod tests;
