@@ -122,6 +122,19 @@ impl BlockCache {
         self.build(ram, pa, i)
     }
 
+    /// The cached block at `pa`, if any (nothing is decoded).
+    #[inline(always)]
+    pub fn lookup(&self, pa: u64) -> Option<(usize, usize)> {
+        let s = self.slots[(pa >> 1) as usize & (SLOTS - 1)];
+        (s.pa == pa && s.epoch == self.epoch).then_some((s.start as usize, s.len as usize))
+    }
+
+    /// Whether no page holding cached code was written since the last `get`.
+    #[inline(always)]
+    pub fn fresh(&self, ram: &Ram) -> bool {
+        ram.code_gen == self.seen_gen
+    }
+
     /// Decodes the block at `pa` into the arena and slot `slot`.
     fn build(&mut self, ram: &mut Ram, pa: u64, slot: usize) -> Option<(usize, usize)> {
         let off = ram.offset(pa, 2)?;

@@ -166,7 +166,7 @@ impl Hart {
             self.step(bus);
             return 1;
         };
-        self.run_ops(bus, start, len.min(max as usize))
+        self.run_ops(bus, start, len, pa & !0xfff, max)
     }
 
     /// Fetches, decodes and executes one instruction, taking any trap.

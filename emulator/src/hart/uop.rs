@@ -3,12 +3,13 @@
 //! loop that runs a cached block of them. Anything uncommon (CSRs, system,
 //! atomics, floating point) is a `Slow` op that runs through `execute`.
 
-use super::execute::sign_extend;
+use super::execute::{alu, alu_w, sign_extend};
 use super::insn::{AluOp, Cond, Decoded, Insn, Width};
 use super::Hart;
 use crate::bus::Bus;
 
 /// Flat opcodes of the micro-ops: one jump-table dispatch per instruction.
+/// Everything up to `Auipc` only writes rd and cannot trap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Kind {
@@ -219,6 +220,12 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
         _ => (Kind::Slow, 0, 0, 0, 0),
     };
+    // Writes of x0 by instructions that cannot trap do nothing.
+    let kind = if rd == 0 && kind as u8 <= Kind::Auipc as u8 {
+        Kind::Nop
+    } else {
+        kind
+    };
     Op {
         kind,
         rd: rd & 31,
@@ -231,24 +238,38 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
 }
 
 impl Hart {
-    /// Runs micro-ops `start..start + n` of the block arena, the block's first
-    /// instruction being at pc. Returns how many instructions were used
-    /// (retired, or the last one trapped). Leaves pc, `retired` and any trap
-    /// as `execute` one instruction at a time would.
+    /// Runs the cached block `start..start + len` of the arena, whose first
+    /// instruction is at pc in the RAM page at `page_pa`, and then the cached
+    /// blocks it leads to in the same page, up to `max` (> 0) instructions.
+    /// Returns how many were used (retired, or the last one trapped), leaving
+    /// pc, `retired` and any trap as `execute` one at a time would. It stops
+    /// at anything the run loop must see: a slow op ending its block, a
+    /// trap, a device access, a jump off the page or to an uncached block.
     #[inline(always)]
-    pub(super) fn run_ops(&mut self, bus: &mut Bus, start: usize, n: usize) -> u64 {
-        let base = self.pc;
+    pub(super) fn run_ops(
+        &mut self,
+        bus: &mut Bus,
+        mut start: usize,
+        mut len: usize,
+        page_pa: u64,
+        max: u64,
+    ) -> u64 {
+        let mut base = self.pc;
         let r0 = self.retired;
-        // SAFETY: the arena holds `start + n` ops (BlockCache::get returned
-        // them) and is never changed while a block runs: only `get` builds
-        // or clears it, and flushes wait for the next `get`.
-        let ops = unsafe { std::slice::from_raw_parts(self.blocks.ops.as_ptr().add(start), n) };
+        let mut done = 0u64;
         macro_rules! x {
             ($r:expr) => {
                 self.x[$r as usize]
             };
         }
+        // Lowering turned writes of x0 into Nops, except for loads and jumps.
         macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                self.x[$r as usize] = v;
+            }};
+        }
+        macro_rules! set0 {
             ($r:expr, $v:expr) => {{
                 let v = $v;
                 self.x[$r as usize] = v;
@@ -272,32 +293,37 @@ impl Hart {
                 $e as i32 as i64 as u64
             };
         }
-        // Ends the block after op `k` with pc at `$pc`.
+        // Op `k` retired and the run loop must look: pc at `$pc`.
         macro_rules! leave {
             ($k:expr, $pc:expr) => {{
                 self.pc = $pc;
-                self.retired = r0 + $k as u64 + 1;
-                return $k as u64 + 1;
+                self.retired = r0 + done + $k as u64 + 1;
+                return done + $k as u64 + 1;
             }};
         }
         // Op `k` trapped: nothing of it happened, pc points at it.
         macro_rules! fault {
             ($k:expr, $op:ident, $e:expr) => {{
                 self.pc = base.wrapping_add($op.off as u64);
-                self.retired = r0 + $k as u64;
+                self.retired = r0 + done + $k as u64;
                 self.take_exception($e);
-                return $k as u64 + 1;
+                return done + $k as u64 + 1;
             }};
+        }
+        macro_rules! next {
+            ($op:ident) => {
+                base.wrapping_add(($op.off + $op.len as u16) as u64)
+            };
         }
         macro_rules! load {
             ($k:expr, $op:ident, $w:expr, |$v:ident| $ext:expr) => {{
                 let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
                 match self.load(bus, va, $w) {
-                    Ok($v) => set!($op.rd, $ext),
+                    Ok($v) => set0!($op.rd, $ext),
                     Err(e) => fault!($k, $op, e),
                 }
                 if self.mmio_accessed {
-                    leave!($k, base.wrapping_add(($op.off + $op.len as u16) as u64));
+                    leave!($k, next!($op));
                 }
             }};
         }
@@ -308,119 +334,140 @@ impl Hart {
                     fault!($k, $op, e);
                 }
                 if self.mmio_accessed {
-                    leave!($k, base.wrapping_add(($op.off + $op.len as u16) as u64));
+                    leave!($k, next!($op));
                 }
             }};
         }
-        macro_rules! branch {
-            ($k:expr, $op:ident, |$a:ident, $b:ident| $c:expr) => {{
-                let ($a, $b) = (x!($op.rs1), x!($op.rs2));
-                if $c {
-                    leave!(
-                        $k,
-                        base.wrapping_add($op.off as u64)
-                            .wrapping_add($op.imm as i64 as u64)
-                    );
+        loop {
+            let n = len.min((max - done) as usize);
+            // SAFETY: the arena holds `start + len` ops (BlockCache::get or
+            // lookup returned them) and is never changed while blocks run:
+            // only `get` builds or clears it, and flushes wait for it.
+            let ops = unsafe { std::slice::from_raw_parts(self.blocks.ops.as_ptr().add(start), n) };
+            // Where the block leads: a taken branch or jump, or fall-through.
+            let to = 'block: {
+                macro_rules! branch {
+                    ($op:ident, |$a:ident, $b:ident| $c:expr) => {{
+                        let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                        if $c {
+                            break 'block base
+                                .wrapping_add($op.off as u64)
+                                .wrapping_add($op.imm as i64 as u64);
+                        }
+                    }};
                 }
-            }};
-        }
-        for (k, op) in ops.iter().enumerate() {
-            match op.kind {
-                Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
-                Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
-                Kind::Sll => rr!(op, |a, b| a << (b & 63)),
-                Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
-                Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
-                Kind::Xor => rr!(op, |a, b| a ^ b),
-                Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
-                Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
-                Kind::Or => rr!(op, |a, b| a | b),
-                Kind::And => rr!(op, |a, b| a & b),
-                Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
-                Kind::Mulh => rr!(op, |a, b| super::execute::alu(AluOp::Mulh, a, b)),
-                Kind::Mulhsu => rr!(op, |a, b| super::execute::alu(AluOp::Mulhsu, a, b)),
-                Kind::Mulhu => rr!(op, |a, b| super::execute::alu(AluOp::Mulhu, a, b)),
-                Kind::Div => rr!(op, |a, b| super::execute::alu(AluOp::Div, a, b)),
-                Kind::Divu => rr!(op, |a, b| super::execute::alu(AluOp::Divu, a, b)),
-                Kind::Rem => rr!(op, |a, b| super::execute::alu(AluOp::Rem, a, b)),
-                Kind::Remu => rr!(op, |a, b| super::execute::alu(AluOp::Remu, a, b)),
-                Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
-                Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
-                Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
-                Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
-                Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
-                Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
-                Kind::Divw => rr!(op, |a, b| super::execute::alu_w(AluOp::Div, a, b)),
-                Kind::Divuw => rr!(op, |a, b| super::execute::alu_w(AluOp::Divu, a, b)),
-                Kind::Remw => rr!(op, |a, b| super::execute::alu_w(AluOp::Rem, a, b)),
-                Kind::Remuw => rr!(op, |a, b| super::execute::alu_w(AluOp::Remu, a, b)),
-                Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
-                Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
-                Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
-                Kind::Xori => ri!(op, |a, b| a ^ b),
-                Kind::Ori => ri!(op, |a, b| a | b),
-                Kind::Andi => ri!(op, |a, b| a & b),
-                Kind::Slli => ri!(op, |a, b| a << (b & 63)),
-                Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
-                Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
-                Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
-                Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
-                Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
-                Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
-                Kind::Lui => set!(op.rd, op.imm as i64 as u64),
-                Kind::Auipc => set!(
-                    op.rd,
-                    base.wrapping_add(op.off as u64)
-                        .wrapping_add(op.imm as i64 as u64)
-                ),
-                Kind::Jal => {
-                    let pc = base.wrapping_add(op.off as u64);
-                    set!(op.rd, pc.wrapping_add(op.len as u64));
-                    leave!(k, pc.wrapping_add(op.imm as i64 as u64));
-                }
-                Kind::Jalr => {
-                    let target = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
-                    let pc = base.wrapping_add(op.off as u64);
-                    set!(op.rd, pc.wrapping_add(op.len as u64));
-                    leave!(k, target);
-                }
-                Kind::Beq => branch!(k, op, |a, b| a == b),
-                Kind::Bne => branch!(k, op, |a, b| a != b),
-                Kind::Blt => branch!(k, op, |a, b| (a as i64) < (b as i64)),
-                Kind::Bge => branch!(k, op, |a, b| (a as i64) >= (b as i64)),
-                Kind::Bltu => branch!(k, op, |a, b| a < b),
-                Kind::Bgeu => branch!(k, op, |a, b| a >= b),
-                Kind::Lb => load!(k, op, Width::B, |v| sign_extend(v, 1)),
-                Kind::Lh => load!(k, op, Width::H, |v| sign_extend(v, 2)),
-                Kind::Lw => load!(k, op, Width::W, |v| sign_extend(v, 4)),
-                Kind::Ld => load!(k, op, Width::D, |v| v),
-                Kind::Lbu => load!(k, op, Width::B, |v| v),
-                Kind::Lhu => load!(k, op, Width::H, |v| v),
-                Kind::Lwu => load!(k, op, Width::W, |v| v),
-                Kind::Sb => store!(k, op, Width::B),
-                Kind::Sh => store!(k, op, Width::H),
-                Kind::Sw => store!(k, op, Width::W),
-                Kind::Sd => store!(k, op, Width::D),
-                Kind::Nop => {}
-                Kind::Slow => {
-                    let d = self.blocks.insns[start + k];
-                    self.pc = base.wrapping_add(op.off as u64);
-                    self.retired = r0 + k as u64;
-                    if let Err(e) = self.execute(&d, bus) {
-                        self.take_exception(e);
-                        return k as u64 + 1;
+                for (k, op) in ops.iter().enumerate() {
+                    match op.kind {
+                        Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
+                        Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
+                        Kind::Sll => rr!(op, |a, b| a << (b & 63)),
+                        Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                        Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
+                        Kind::Xor => rr!(op, |a, b| a ^ b),
+                        Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
+                        Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                        Kind::Or => rr!(op, |a, b| a | b),
+                        Kind::And => rr!(op, |a, b| a & b),
+                        Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
+                        Kind::Mulh => rr!(op, |a, b| alu(AluOp::Mulh, a, b)),
+                        Kind::Mulhsu => rr!(op, |a, b| alu(AluOp::Mulhsu, a, b)),
+                        Kind::Mulhu => rr!(op, |a, b| alu(AluOp::Mulhu, a, b)),
+                        Kind::Div => rr!(op, |a, b| alu(AluOp::Div, a, b)),
+                        Kind::Divu => rr!(op, |a, b| alu(AluOp::Divu, a, b)),
+                        Kind::Rem => rr!(op, |a, b| alu(AluOp::Rem, a, b)),
+                        Kind::Remu => rr!(op, |a, b| alu(AluOp::Remu, a, b)),
+                        Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                        Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
+                        Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
+                        Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
+                        Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
+                        Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
+                        Kind::Divw => rr!(op, |a, b| alu_w(AluOp::Div, a, b)),
+                        Kind::Divuw => rr!(op, |a, b| alu_w(AluOp::Divu, a, b)),
+                        Kind::Remw => rr!(op, |a, b| alu_w(AluOp::Rem, a, b)),
+                        Kind::Remuw => rr!(op, |a, b| alu_w(AluOp::Remu, a, b)),
+                        Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
+                        Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                        Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
+                        Kind::Xori => ri!(op, |a, b| a ^ b),
+                        Kind::Ori => ri!(op, |a, b| a | b),
+                        Kind::Andi => ri!(op, |a, b| a & b),
+                        Kind::Slli => ri!(op, |a, b| a << (b & 63)),
+                        Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
+                        Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                        Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                        Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
+                        Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
+                        Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
+                        Kind::Lui => set!(op.rd, op.imm as i64 as u64),
+                        Kind::Auipc => set!(
+                            op.rd,
+                            base.wrapping_add(op.off as u64)
+                                .wrapping_add(op.imm as i64 as u64)
+                        ),
+                        Kind::Jal => {
+                            let pc = base.wrapping_add(op.off as u64);
+                            set0!(op.rd, pc.wrapping_add(op.len as u64));
+                            break 'block pc.wrapping_add(op.imm as i64 as u64);
+                        }
+                        Kind::Jalr => {
+                            let target = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
+                            set0!(op.rd, next!(op));
+                            break 'block target;
+                        }
+                        Kind::Beq => branch!(op, |a, b| a == b),
+                        Kind::Bne => branch!(op, |a, b| a != b),
+                        Kind::Blt => branch!(op, |a, b| (a as i64) < (b as i64)),
+                        Kind::Bge => branch!(op, |a, b| (a as i64) >= (b as i64)),
+                        Kind::Bltu => branch!(op, |a, b| a < b),
+                        Kind::Bgeu => branch!(op, |a, b| a >= b),
+                        Kind::Lb => load!(k, op, Width::B, |v| sign_extend(v, 1)),
+                        Kind::Lh => load!(k, op, Width::H, |v| sign_extend(v, 2)),
+                        Kind::Lw => load!(k, op, Width::W, |v| sign_extend(v, 4)),
+                        Kind::Ld => load!(k, op, Width::D, |v| v),
+                        Kind::Lbu => load!(k, op, Width::B, |v| v),
+                        Kind::Lhu => load!(k, op, Width::H, |v| v),
+                        Kind::Lwu => load!(k, op, Width::W, |v| v),
+                        Kind::Sb => store!(k, op, Width::B),
+                        Kind::Sh => store!(k, op, Width::H),
+                        Kind::Sw => store!(k, op, Width::W),
+                        Kind::Sd => store!(k, op, Width::D),
+                        Kind::Nop => {}
+                        Kind::Slow => {
+                            let d = self.blocks.insns[start + k];
+                            self.pc = base.wrapping_add(op.off as u64);
+                            self.retired = r0 + done + k as u64;
+                            if let Err(e) = self.execute(&d, bus) {
+                                self.take_exception(e);
+                                return done + k as u64 + 1;
+                            }
+                            self.retired += 1;
+                            if k + 1 == n || self.mmio_accessed || self.wfi {
+                                return done + k as u64 + 1;
+                            }
+                        }
                     }
-                    self.retired += 1;
-                    if k + 1 == n || self.mmio_accessed || self.wfi {
-                        return k as u64 + 1;
-                    }
+                }
+                let last = ops[n - 1];
+                next!(last)
+            };
+            done += n as u64;
+            // Chain to the next block while it is cached, in this page, and
+            // the budget lasts; otherwise the run loop takes over.
+            let cached = if done < max && (to ^ base) >> 12 == 0 && self.blocks.fresh(&bus.ram) {
+                self.blocks.lookup(page_pa | (to & 0xfff))
+            } else {
+                None
+            };
+            match cached {
+                Some((s, l)) => (start, len, base) = (s, l, to),
+                None => {
+                    self.pc = to;
+                    self.retired = r0 + done;
+                    return done;
                 }
             }
         }
-        let last = ops[n - 1];
-        self.pc = base.wrapping_add((last.off + last.len as u16) as u64);
-        self.retired = r0 + n as u64;
-        n as u64
     }
 }
 

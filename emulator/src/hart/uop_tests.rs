@@ -92,10 +92,15 @@ fn bench_programs_run_the_same_fast_and_stepped() {
 
 #[test]
 fn lowering_keeps_offsets_and_maps_x0_writes() {
-    // addi x0,x0,0 at offset 6: a Nop-like Addi into x0.
+    // addi x0,x0,0 at offset 6 does nothing; addi x1,x0,1 is an Addi.
     let d = crate::hart::decode::decode_any(0x00000013);
     let op = lower(&d, 6);
-    assert_eq!((op.kind, op.rd, op.off, op.len), (Kind::Addi, 0, 6, 4));
+    assert_eq!((op.kind, op.rd, op.off, op.len), (Kind::Nop, 0, 6, 4));
+    let op = lower(&crate::hart::decode::decode_any(0x00100093), 8);
+    assert_eq!((op.kind, op.rd, op.imm, op.off), (Kind::Addi, 1, 1, 8));
+    // ld x0,0(a1) still loads (it may fault).
+    let op = lower(&crate::hart::decode::decode_any(0x0005b003), 0);
+    assert_eq!((op.kind, op.rd, op.rs1), (Kind::Ld, 0, 11));
     // c.j is a Jal with rd 0 and length 2.
     let d = crate::hart::decode::decode_any(0xa001);
     assert_eq!(lower(&d, 0).kind, Kind::Jal);
