@@ -3,8 +3,11 @@
 //! loop that runs a cached block of them. Anything uncommon (CSRs, system,
 //! atomics, floating point) is a `Slow` op that runs through `execute`.
 
+use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
-use super::insn::{AluOp, Cond, Decoded, Insn, Width};
+use super::fpu::nan_box;
+use super::insn::{AluOp, Cond, Decoded, FpFmt, Insn, Width};
+use super::Exception;
 use super::Hart;
 use crate::bus::Bus;
 
@@ -75,6 +78,12 @@ pub enum Kind {
     Sh,
     Sw,
     Sd,
+    Flw,
+    Fld,
+    Fsw,
+    Fsd,
+    /// Other F/D instructions, through `Hart::execute_fp`.
+    Fp,
     Nop,
     /// Runs the block's `Decoded` through `Hart::execute`.
     Slow,
@@ -217,6 +226,32 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
             };
             (k, 0, rs1, rs2, imm)
         }
+        Insn::FLoad { fmt, rd, rs1, imm } => {
+            let k = if fmt == FpFmt::S {
+                Kind::Flw
+            } else {
+                Kind::Fld
+            };
+            (k, rd, rs1, 0, imm)
+        }
+        Insn::FStore { fmt, rs1, rs2, imm } => {
+            let k = if fmt == FpFmt::S {
+                Kind::Fsw
+            } else {
+                Kind::Fsd
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::Fma { .. }
+        | Insn::FBin { .. }
+        | Insn::FSqrt { .. }
+        | Insn::FCmp { .. }
+        | Insn::FClass { .. }
+        | Insn::FCvtToInt { .. }
+        | Insn::FCvtFromInt { .. }
+        | Insn::FCvtFmt { .. }
+        | Insn::FMvToInt { .. }
+        | Insn::FMvFromInt { .. } => (Kind::Fp, 0, 0, 0, 0),
         Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
         _ => (Kind::Slow, 0, 0, 0, 0),
     };
@@ -432,6 +467,53 @@ impl Hart {
                         Kind::Sh => store!(k, op, Width::H),
                         Kind::Sw => store!(k, op, Width::W),
                         Kind::Sd => store!(k, op, Width::D),
+                        Kind::Flw | Kind::Fld => {
+                            if self.csr.mstatus & MSTATUS_FS == 0 {
+                                let raw = self.blocks.insns[start + k].raw;
+                                fault!(k, op, Exception::Illegal(raw));
+                            }
+                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                            let w = if op.kind == Kind::Flw {
+                                Width::W
+                            } else {
+                                Width::D
+                            };
+                            match self.load(bus, va, w) {
+                                Ok(v) => {
+                                    let v = if w == Width::W { nan_box(v as u32) } else { v };
+                                    self.f[op.rd as usize] = v;
+                                    self.csr.mstatus |= MSTATUS_FS;
+                                }
+                                Err(e) => fault!(k, op, e),
+                            }
+                            if self.mmio_accessed {
+                                leave!(k, next!(op));
+                            }
+                        }
+                        Kind::Fsw | Kind::Fsd => {
+                            if self.csr.mstatus & MSTATUS_FS == 0 {
+                                let raw = self.blocks.insns[start + k].raw;
+                                fault!(k, op, Exception::Illegal(raw));
+                            }
+                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                            let w = if op.kind == Kind::Fsw {
+                                Width::W
+                            } else {
+                                Width::D
+                            };
+                            if let Err(e) = self.store(bus, va, w, self.f[op.rs2 as usize]) {
+                                fault!(k, op, e);
+                            }
+                            if self.mmio_accessed {
+                                leave!(k, next!(op));
+                            }
+                        }
+                        Kind::Fp => {
+                            let d = self.blocks.insns[start + k];
+                            if let Err(e) = self.execute_fp(&d, bus) {
+                                fault!(k, op, e);
+                            }
+                        }
                         Kind::Nop => {}
                         Kind::Slow => {
                             let d = self.blocks.insns[start + k];

@@ -1,5 +1,5 @@
 //! Benchmark: a memory-bound kernel in S-mode with Sv39 on (random reads
-//! and writes over 2 MiB, copies, strided sums, so the TLB misses too);
+//! and writes over 2 MiB, copies, strided sums over 512 pages);
 //! prints instructions retired and a checksum.
 #![no_std]
 #![no_main]
@@ -9,7 +9,7 @@ use guests::trap::{run_in, Mode};
 use guests::vm::Vm;
 use guests::{csrr, println};
 
-/// 2 MiB of data: twice the reach of a 256-entry TLB of 4 KiB pages.
+/// 2 MiB of data: 512 pages of 4 KiB.
 const WORDS: usize = 256 * 1024;
 
 #[repr(C, align(4096))]
