@@ -537,7 +537,9 @@ impl Hart {
             // Chain to the next block while it is cached, in this page, and
             // the budget lasts; otherwise the run loop takes over.
             let cached = if done < max && (to ^ base) >> 12 == 0 && self.blocks.fresh(&bus.ram) {
-                self.blocks.lookup(page_pa | (to & 0xfff))
+                let last = ops[n - 1];
+                let taken = to != next!(last);
+                self.blocks.chain(start + n - 1, taken, page_pa, to)
             } else {
                 None
             };
