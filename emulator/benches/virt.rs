@@ -252,8 +252,10 @@ fn qemu(w: &Work, icount: bool) -> Result<Sample, String> {
     let mut stdin = child.stdin.take();
     let mut out = Vec::new();
     let mut typed = false;
+    let deadline = start + Duration::from_secs(1200);
     let result = loop {
-        match rx.recv_timeout(Duration::from_secs(1800)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
             Ok(chunk) => out.extend(chunk),
             Err(_) => break None,
         }
@@ -278,7 +280,7 @@ fn qemu(w: &Work, icount: bool) -> Result<Sample, String> {
         (None, Some(p)) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("QEMU ended before '{p}'"));
+            return Err(format!("no '{p}' in 1200 s"));
         }
     };
     drop(stdin);
