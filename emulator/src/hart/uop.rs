@@ -275,18 +275,19 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
 impl Hart {
     /// Runs the cached block `start..start + len` of the arena, whose first
     /// instruction is at pc in the RAM page at `page_pa`, and then the cached
-    /// blocks it leads to in the same page, up to `max` (> 0) instructions.
+    /// blocks it leads to, up to `max` (> 0) instructions. Interrupts need no
+    /// look in between: mip and mie change only by slow ops, which end the run.
     /// Returns how many were used (retired, or the last one trapped), leaving
     /// pc, `retired` and any trap as `execute` one at a time would. It stops
     /// at anything the run loop must see: a slow op ending its block, a
-    /// trap, a device access, a jump off the page or to an uncached block.
+    /// trap, a device access, a jump to an uncached block or page.
     #[inline(always)]
     pub(super) fn run_ops(
         &mut self,
         bus: &mut Bus,
         mut start: usize,
         mut len: usize,
-        page_pa: u64,
+        mut page_pa: u64,
         max: u64,
     ) -> u64 {
         let mut base = self.pc;
@@ -534,12 +535,18 @@ impl Hart {
                 next!(last)
             };
             done += n as u64;
-            // Chain to the next block while it is cached, in this page, and
-            // the budget lasts; otherwise the run loop takes over.
-            let cached = if done < max && (to ^ base) >> 12 == 0 && self.blocks.fresh(&bus.ram) {
+            // Chain to the next block while it is cached and the budget
+            // lasts: in this page through the block's links, elsewhere
+            // through the fetch TLB. Otherwise the run loop takes over.
+            let cached = if done >= max || !self.blocks.fresh(&bus.ram) {
+                None
+            } else if (to ^ base) >> 12 == 0 {
                 let last = ops[n - 1];
                 let taken = to != next!(last);
                 self.blocks.chain(start + n - 1, taken, page_pa, to)
+            } else if let Some(pp) = self.mmu.lookup_code(to) {
+                page_pa = pp;
+                self.blocks.lookup(pp | (to & 0xfff))
             } else {
                 None
             };
