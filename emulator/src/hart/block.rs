@@ -19,8 +19,6 @@ use crate::bus::Ram;
 pub const MAX_BLOCK: usize = 64;
 const SLOTS: usize = 1 << 13;
 const ARENA: usize = 1 << 17;
-/// The valid bit of a block link.
-const LINK: u64 = 1 << 52;
 
 #[derive(Clone, Copy)]
 struct Slot {
@@ -37,10 +35,6 @@ pub struct BlockCache {
     pub insns: Vec<Decoded>,
     /// Their micro-ops, index for index.
     pub ops: Vec<Op>,
-    /// For the last op of each block, the blocks it led to when it fell
-    /// through and when it jumped: `LINK | page offset << 40 | start << 8 |
-    /// len`, or 0. Links live and die with the arena.
-    links: Vec<[u64; 2]>,
     epoch: u64,
     /// The arena is to be emptied at the next lookup.
     stale: bool,
@@ -91,7 +85,6 @@ impl BlockCache {
             ],
             insns: Vec::with_capacity(ARENA),
             ops: Vec::with_capacity(ARENA),
-            links: Vec::with_capacity(ARENA),
             epoch: 1,
             stale: false,
             seen_gen: 0,
@@ -119,7 +112,6 @@ impl BlockCache {
             self.stale = false;
             self.insns.clear();
             self.ops.clear();
-            self.links.clear();
         }
         let i = (pa >> 1) as usize & (SLOTS - 1);
         let s = self.slots[i];
@@ -137,28 +129,6 @@ impl BlockCache {
         (s.pa == pa && s.epoch == self.epoch).then_some((s.start as usize, s.len as usize))
     }
 
-    /// The cached block at `page_pa | (to & 0xfff)` that the block ending
-    /// at arena index `last` leads to (`taken`: by a jump), through the
-    /// block's link, else looked up and linked. The caller guarantees the
-    /// target is in the page of that block and the cache is `fresh`.
-    #[inline(always)]
-    pub fn chain(
-        &mut self,
-        last: usize,
-        taken: bool,
-        page_pa: u64,
-        to: u64,
-    ) -> Option<(usize, usize)> {
-        let link = self.links[last][taken as usize];
-        if link >> 40 == LINK >> 40 | (to & 0xfff) {
-            return Some(((link >> 8) as u32 as usize, link as u8 as usize));
-        }
-        let (start, len) = self.lookup(page_pa | (to & 0xfff))?;
-        self.links[last][taken as usize] =
-            LINK | (to & 0xfff) << 40 | (start as u64) << 8 | len as u64;
-        Some((start, len))
-    }
-
     /// Whether no page holding cached code was written since the last `get`.
     #[inline(always)]
     pub fn fresh(&self, ram: &Ram) -> bool {
@@ -174,7 +144,6 @@ impl BlockCache {
             self.epoch += 1;
             self.insns.clear();
             self.ops.clear();
-            self.links.clear();
         }
         let start = self.insns.len();
         let mut o = off;
@@ -191,7 +160,6 @@ impl BlockCache {
             let d = decode_any(raw);
             self.insns.push(d);
             self.ops.push(lower(&d, (o - off) as u16));
-            self.links.push([0; 2]);
             o += d.len as usize;
             if ends_block(&d.insn) {
                 break;

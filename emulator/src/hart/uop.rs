@@ -536,14 +536,12 @@ impl Hart {
             };
             done += n as u64;
             // Chain to the next block while it is cached and the budget
-            // lasts: in this page through the block's links, elsewhere
-            // through the fetch TLB. Otherwise the run loop takes over.
+            // lasts: in this page directly, elsewhere through the fetch
+            // TLB. Otherwise the run loop takes over.
             let cached = if done >= max || !self.blocks.fresh(&bus.ram) {
                 None
             } else if (to ^ base) >> 12 == 0 {
-                let last = ops[n - 1];
-                let taken = to != next!(last);
-                self.blocks.chain(start + n - 1, taken, page_pa, to)
+                self.blocks.lookup(page_pa | (to & 0xfff))
             } else if let Some(pp) = self.mmu.lookup_code(to) {
                 page_pa = pp;
                 self.blocks.lookup(pp | (to & 0xfff))
