@@ -25,20 +25,33 @@ fn main() {
     println!("cargo:rerun-if-env-changed=RVCOW_GUEST_PROFILE");
 
     ensure_target_installed();
-    let bin_dir = guest_target.join(TARGET).join("release");
-    for dir in ["kernel", "user", "tests/guests"] {
-        nested_build(&root.join(dir), &guest_target);
+    // One target dir per crate: their binaries share no namespace (the user
+    // program `sleep` and the test program `sleep` are different programs).
+    let bin_dir = |krate: &str| guest_target.join(krate).join(TARGET).join("release");
+    for (krate, dir) in [
+        ("kernel", "kernel"),
+        ("user", "user"),
+        ("guests", "tests/guests"),
+    ] {
+        nested_build(&root.join(dir), &guest_target.join(krate));
     }
 
-    copy(&bin_dir.join("kernel"), &out.join("kernel.elf"));
-    println!("cargo:rustc-env=RVCOW_GUEST_DIR={}", bin_dir.display());
+    copy(&bin_dir("kernel").join("kernel"), &out.join("kernel.elf"));
+    println!(
+        "cargo:rustc-env=RVCOW_GUEST_DIR={}",
+        bin_dir("guests").display()
+    );
+    println!(
+        "cargo:rustc-env=RVCOW_USER_DIR={}",
+        bin_dir("user").display()
+    );
     println!(
         "cargo:rustc-env=RVCOW_KERNEL_ELF={}",
         out.join("kernel.elf").display()
     );
 
     let fs_img = out.join("fs.img");
-    make_fs_img(&root.join("user"), &bin_dir, &fs_img);
+    make_fs_img(&root.join("user"), &bin_dir("user"), &fs_img);
     println!("cargo:rustc-env=RVCOW_FS_IMG={}", fs_img.display());
 }
 

@@ -5,13 +5,17 @@ mod terminal;
 
 use clap::Parser;
 use emulator::devices::Disk;
+use emulator::gdb::GdbEnd;
+use emulator::history;
 use emulator::machine::{BootError, Config, Machine};
-use emulator::trace::Tracer;
+use emulator::symbols::Symbols;
+use emulator::trace::{self, Filter, Tracer, Window};
 use session::{Outcome, Session, SessionConfig};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Exit status when a run ends on its time or instruction limit.
 const EXIT_LIMIT: u8 = 124;
@@ -85,13 +89,72 @@ struct Args {
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
-    /// Print every retired instruction (Spike's --log-commits shape) to stderr.
+    /// Tie mtime to the host clock instead of retired instructions (not deterministic).
     #[arg(long)]
+    realtime: bool,
+
+    /// Print every retired instruction (Spike's --log-commits shape) to stderr.
+    #[arg(long, help_heading = "Debugging")]
     trace: bool,
 
     /// Print every trap and interrupt to stderr.
-    #[arg(long)]
+    #[arg(long, help_heading = "Debugging")]
     trace_traps: bool,
+
+    /// Trace only these harts (comma-separated ids).
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        help_heading = "Debugging"
+    )]
+    trace_harts: Vec<usize>,
+
+    /// Trace only these privileges (comma-separated: u, s, m).
+    #[arg(long, value_name = "PRIVS", help_heading = "Debugging")]
+    trace_priv: Option<String>,
+
+    /// Trace only pcs in a symbol's extent or in START..END (repeatable).
+    #[arg(long, value_name = "SYMBOL|START..END", help_heading = "Debugging")]
+    trace_range: Vec<String>,
+
+    /// Skip the first N traced instructions (after the other filters).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Debugging"
+    )]
+    trace_start: u64,
+
+    /// Trace M instructions, then stop tracing (after the other filters).
+    #[arg(long, value_name = "M", help_heading = "Debugging")]
+    trace_count: Option<u64>,
+
+    /// Write the trace to PATH instead of stderr; `%h` in PATH gives one file per hart.
+    #[arg(long, value_name = "PATH", help_heading = "Debugging")]
+    trace_file: Option<String>,
+
+    /// ELF of a user program whose symbols name U-mode addresses (repeatable).
+    #[arg(long, value_name = "ELF", help_heading = "Debugging")]
+    symbols: Vec<PathBuf>,
+
+    /// Instructions per hart printed when the guest crashes or the run stops
+    /// on an error or a limit (0: none; at most 1024).
+    #[arg(long, value_name = "N", default_value_t = history::HISTORY_DEFAULT, help_heading = "Debugging")]
+    history: usize,
+
+    /// Print run statistics to stderr at exit.
+    #[arg(long, help_heading = "Debugging")]
+    stats: bool,
+
+    /// Serve gdb on 127.0.0.1:PORT (each hart a thread).
+    #[arg(long, value_name = "PORT", help_heading = "Debugging")]
+    gdb: Option<u16>,
+
+    /// With --gdb: wait for gdb before the first instruction.
+    #[arg(short = 'S', requires = "gdb", help_heading = "Debugging")]
+    wait_gdb: bool,
 }
 
 fn parse_mib(s: &str) -> Result<u64, String> {
@@ -137,6 +200,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         }
         None => ("bundled kernel".to_string(), images::KERNEL_ELF.to_vec()),
     };
+    let symbols = Arc::new(load_symbols(&args, &kernel)?);
     let mut virtio_modern = args.virtio_modern;
     for g in &args.global {
         match g.as_str() {
@@ -172,16 +236,27 @@ fn run(args: Args) -> Result<ExitCode, String> {
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
         BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
     })?;
-    if args.trace || args.trace_traps {
-        // One buffered stream for all harts, so lines keep their order.
-        let out = SharedWriter(Arc::new(Mutex::new(BufWriter::new(std::io::stderr()))));
-        for h in &mut machine.harts {
-            h.trace = Some(Box::new(Tracer::new(
-                Box::new(out.clone()),
-                args.trace,
-                args.trace_traps,
-            )));
+    if args.realtime {
+        machine.set_realtime();
+    }
+    let mut traces = setup_trace(&args, &mut machine, &symbols)?;
+    let started = Instant::now();
+    if let Some(port) = args.gdb {
+        let (mut machine, end) =
+            emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
+        for t in &mut traces {
+            let _ = t.flush();
         }
+        let code = match end? {
+            GdbEnd::Exited(c) => c,
+            GdbEnd::Killed => 0,
+        };
+        if let Some(msg) = history::fatal_trap(&machine, &symbols) {
+            eprintln!("rvcow: {msg}");
+            print_history(&machine, &symbols, args.history);
+        }
+        finish(&mut machine, &args, started);
+        return Ok(ExitCode::from(code));
     }
     let session = Session::new(SessionConfig {
         commands: args.run.clone(),
@@ -192,39 +267,181 @@ fn run(args: Args) -> Result<ExitCode, String> {
         stdin: args.run.is_empty(),
     });
     let raw = args.run.is_empty().then(terminal::RawMode::enter);
-    let outcome = session.run(&mut machine);
+    let mut outcome = session.run(&mut machine);
     drop(raw);
-    if let Err(e) = machine.flush_disk() {
-        eprintln!("rvcow: writing the disk image back failed: {e}");
+    for t in &mut traces {
+        let _ = t.flush();
     }
-    Ok(match outcome {
-        Outcome::Exit(code) => ExitCode::from(code),
-        Outcome::Matched => ExitCode::SUCCESS,
+    if let Some(msg) = history::fatal_trap(&machine, &symbols) {
+        outcome = Outcome::Failed(msg);
+    }
+    let code = match &outcome {
+        Outcome::Exit(code) => *code,
+        Outcome::Matched => 0,
         Outcome::Failed(msg) => {
             eprintln!("rvcow: {msg}");
-            ExitCode::from(1)
+            1
+        }
+        Outcome::Panic { line, backtrace } => {
+            eprintln!("rvcow: guest kernel panicked: {line}");
+            if !backtrace.is_empty() {
+                eprintln!("rvcow: backtrace:");
+            }
+            for &ra in backtrace {
+                // A return address follows its call: name the call's function.
+                match symbols.lookup(ra.wrapping_sub(1), emulator::hart::PRV_S) {
+                    Some((name, off)) => eprintln!("  {ra:#018x} <{name}+{:#x}>", off + 1),
+                    None => eprintln!("  {ra:#018x}"),
+                }
+            }
+            1
         }
         Outcome::Limit(msg) => {
             eprintln!("rvcow: {msg}");
-            ExitCode::from(EXIT_LIMIT)
+            EXIT_LIMIT
         }
-    })
+    };
+    // A crash, a hang or a limit shows what the harts did last; a guest that
+    // powered off cleanly did nothing wrong.
+    let crashed = match &outcome {
+        Outcome::Failed(msg) => !msg.starts_with("guest powered off"),
+        Outcome::Panic { .. } | Outcome::Limit(_) => true,
+        _ => false,
+    };
+    if crashed {
+        print_history(&machine, &symbols, args.history);
+    }
+    finish(&mut machine, &args, started);
+    Ok(ExitCode::from(code))
+}
+
+/// Writes the disk back and prints `--stats`.
+fn finish(machine: &mut Machine, args: &Args, started: Instant) {
+    if let Err(e) = machine.flush_disk() {
+        eprintln!("rvcow: writing the disk image back failed: {e}");
+    }
+    if args.stats {
+        eprint!("{}", emulator::stats::report(machine, started.elapsed()));
+    }
+}
+
+/// The kernel's symbols and those of every `--symbols` ELF.
+fn load_symbols(args: &Args, kernel: &[u8]) -> Result<Symbols, String> {
+    let mut s = Symbols::new();
+    // A kernel without a symbol table is fine; a malformed one failed to boot already.
+    let _ = s.add_kernel(kernel);
+    for p in &args.symbols {
+        let bytes = std::fs::read(p).map_err(|e| format!("{}: {}", p.display(), io_reason(&e)))?;
+        s.add_user(&bytes)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(s)
+}
+
+/// Installs the tracers `--trace*` ask for; returns their outputs, to flush.
+fn setup_trace(
+    args: &Args,
+    m: &mut Machine,
+    symbols: &Arc<Symbols>,
+) -> Result<Vec<SharedWriter>, String> {
+    let filtered = !args.trace_harts.is_empty()
+        || args.trace_priv.is_some()
+        || !args.trace_range.is_empty()
+        || args.trace_start != 0
+        || args.trace_count.is_some()
+        || args.trace_file.is_some();
+    if !(args.trace || args.trace_traps) {
+        if filtered {
+            return Err("the --trace-* options need --trace or --trace-traps".into());
+        }
+        return Ok(Vec::new());
+    }
+    if let Some(&h) = args.trace_harts.iter().find(|&&h| h >= m.harts.len()) {
+        return Err(format!(
+            "--trace-harts {h}: there are {} harts",
+            m.harts.len()
+        ));
+    }
+    let mut filter = Filter {
+        privs: args
+            .trace_priv
+            .as_deref()
+            .map(trace::parse_privs)
+            .transpose()?,
+        ranges: Vec::new(),
+    };
+    for r in &args.trace_range {
+        filter.ranges.push(trace::parse_range(r, symbols)?);
+    }
+    let window = Arc::new(Window::new(args.trace_start, args.trace_count));
+    let open = |path: &str| -> Result<SharedWriter, String> {
+        let f = std::fs::File::create(path).map_err(|e| format!("{path}: {}", io_reason(&e)))?;
+        Ok(SharedWriter::new(Box::new(f)))
+    };
+    // One buffered stream for all harts, so lines keep their order; or one per hart.
+    let shared = match &args.trace_file {
+        Some(p) if !p.contains("%h") => open(p)?,
+        Some(_) => SharedWriter::new(Box::new(std::io::sink())),
+        None => SharedWriter::new(Box::new(std::io::stderr())),
+    };
+    let mut outputs = vec![shared.clone()];
+    for h in &mut m.harts {
+        let id = h.id() as usize;
+        if !args.trace_harts.is_empty() && !args.trace_harts.contains(&id) {
+            continue;
+        }
+        let out = match &args.trace_file {
+            Some(p) if p.contains("%h") => open(&p.replace("%h", &id.to_string()))?,
+            _ => shared.clone(),
+        };
+        outputs.push(out.clone());
+        let t = Tracer::new(Box::new(out), args.trace, args.trace_traps)
+            .with_filter(filter.clone())
+            .with_window(window.clone())
+            .with_symbols(symbols.clone());
+        h.set_trace(Some(Box::new(t)));
+    }
+    Ok(outputs)
+}
+
+/// The crash history of the harts that halted on an unhandled trap, or of
+/// every hart.
+fn print_history(m: &Machine, symbols: &Symbols, n: usize) {
+    if n == 0 {
+        return;
+    }
+    let halted = m.harts.iter().any(|h| h.halted());
+    let mut err = std::io::stderr().lock();
+    for h in m.harts.iter().filter(|h| !halted || h.halted()) {
+        let _ =
+            err.write_all(history::report(h.id(), &h.history, n, &m.bus.ram, symbols).as_bytes());
+    }
 }
 
 /// Writes the bundled kernel.elf and fs.img into `dir`, for use with QEMU.
 fn dump_image(dir: &std::path::Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {}", dir.display(), io_reason(&e)))?;
-    for (name, bytes) in [("kernel.elf", images::KERNEL_ELF), ("fs.img", images::FS_IMG)] {
+    for (name, bytes) in [
+        ("kernel.elf", images::KERNEL_ELF),
+        ("fs.img", images::FS_IMG),
+    ] {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
         println!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
 }
 
-/// A writer shared by the harts' tracers.
+/// A buffered writer shared by the harts' tracers.
 #[derive(Clone)]
-struct SharedWriter(Arc<Mutex<BufWriter<std::io::Stderr>>>);
+struct SharedWriter(Arc<Mutex<BufWriter<Box<dyn Write + Send>>>>);
+
+impl SharedWriter {
+    fn new(w: Box<dyn Write + Send>) -> SharedWriter {
+        SharedWriter(Arc::new(Mutex::new(BufWriter::new(w))))
+    }
+}
 
 impl Write for SharedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

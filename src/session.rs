@@ -37,7 +37,10 @@ pub enum Outcome {
     Exit(u8),
     /// `--expect` matched.
     Matched,
-    /// The guest failed in a way that has no status of its own (panic, hang).
+    /// The guest kernel panicked: its `panic: ` line and the return addresses
+    /// of the backtrace it printed.
+    Panic { line: String, backtrace: Vec<u64> },
+    /// The guest failed in a way that has no status of its own (a hang).
     Failed(String),
     /// The time or instruction limit ran out.
     Limit(String),
@@ -86,14 +89,14 @@ impl Session {
             }
             let mut chunk = CHUNK;
             if let Some(max) = self.cfg.max_insns {
-                chunk = chunk.min(max.saturating_sub(m.retired)).max(1);
+                chunk = chunk.min(max.saturating_sub(m.executed)).max(1);
             }
             let event = m.run(chunk);
             let out = m.take_output();
             if !out.is_empty() {
                 let _ = stdout.write_all(&out);
                 let _ = stdout.flush();
-                if let Some(done) = self.observe(&out, m.retired) {
+                if let Some(done) = self.observe(&out, m.executed) {
                     return done;
                 }
             }
@@ -121,13 +124,16 @@ impl Session {
             if let Some(done) = self.poll_stdin() {
                 return done;
             }
-            if let Some((line, at)) = &self.panic {
-                if m.retired >= at + PANIC_GRACE {
-                    return Outcome::Failed(format!("guest kernel panicked: {line}"));
+            if let Some((_, at)) = &self.panic {
+                if m.executed >= at + PANIC_GRACE {
+                    return self.panicked().expect("a panic was seen");
                 }
             }
+            if m.harts.iter().any(|h| h.halted()) {
+                return Outcome::Failed("a hart halted".into());
+            }
             if let Some(max) = self.cfg.max_insns {
-                if m.retired >= max {
+                if m.executed >= max {
                     return Outcome::Limit(format!(
                         "instruction limit of {max} reached{}",
                         self.waiting_for()
@@ -176,9 +182,26 @@ impl Session {
         None
     }
 
+    /// The panic seen on the console, with the backtrace printed after it.
+    fn panicked(&self) -> Option<Outcome> {
+        let (line, _) = self.panic.as_ref()?;
+        let text = String::from_utf8_lossy(&self.tail);
+        let after = text.rsplit_once(line.as_str()).map_or("", |(_, rest)| rest);
+        let backtrace = after
+            .lines()
+            .skip_while(|l| l.trim() != "backtrace:")
+            .skip(1)
+            .map_while(|l| u64::from_str_radix(l.trim().strip_prefix("0x")?, 16).ok())
+            .collect();
+        Some(Outcome::Panic {
+            line: line.clone(),
+            backtrace,
+        })
+    }
+
     fn powered_off(&self, code: u8) -> Outcome {
-        if let Some((line, _)) = &self.panic {
-            return Outcome::Failed(format!("guest kernel panicked: {line}"));
+        if let Some(p) = self.panicked() {
+            return p;
         }
         match &self.cfg.expect {
             Some(pat) => Outcome::Failed(format!(
@@ -204,6 +227,7 @@ impl Session {
         let Some(rx) = &self.stdin else {
             return match limit {
                 Some(_) => None,
+                None if self.panic.is_some() => self.panicked(),
                 None => Some(Outcome::Failed(format!(
                     "every hart waits in WFI with no timer armed and no input to come{}",
                     self.waiting_for()
@@ -337,7 +361,18 @@ mod tests {
         assert_eq!(s.panic, Some(("panic: kfree".to_string(), 7)));
         assert_eq!(
             s.powered_off(3),
-            Outcome::Failed("guest kernel panicked: panic: kfree".into())
+            Outcome::Panic {
+                line: "panic: kfree".into(),
+                backtrace: vec![]
+            }
+        );
+        s.observe(b"0x80001234\n0x80005678\n$ not an address\n", 9);
+        assert_eq!(
+            s.powered_off(3),
+            Outcome::Panic {
+                line: "panic: kfree".into(),
+                backtrace: vec![0x8000_1234, 0x8000_5678]
+            }
         );
         let s = session(&[], Some("x"));
         assert_eq!(

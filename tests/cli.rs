@@ -21,7 +21,8 @@ fn one_line_error(out: &Output) -> String {
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rvcow-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rvcow-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -140,8 +141,35 @@ fn instruction_limit_is_reported() {
         "1",
     ]);
     assert_eq!(out.status.code(), Some(124));
+    // The limit message, then what the hart did last (the history).
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "rvcow: instruction limit of 100000 reached\n"
+        err.lines().next(),
+        Some("rvcow: instruction limit of 100000 reached"),
+        "{err}"
+    );
+    assert!(
+        err.contains("core   0: 3 0x0000000080000000 (0x0000006f)  ; jal zero,0x80000000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_drive_images() {
+    let ok = temp_file("drive-ok.elf", &elf(2, 243, 0x8000_0000, 0x8000_0000));
+    let out = rvcow(&[ok.to_str().unwrap(), "--drive", "/nonexistent.img"]);
+    assert_eq!(
+        one_line_error(&out),
+        "rvcow: /nonexistent.img: no such file"
+    );
+    let odd = temp_file("odd.img", &[0u8; 700]);
+    let out = rvcow(&[ok.to_str().unwrap(), "--drive", odd.to_str().unwrap()]);
+    assert!(one_line_error(&out).ends_with("odd.img: size 700 is not a multiple of 512 bytes"));
+    let out = rvcow(&[ok.to_str().unwrap(), "--drive", "/"]);
+    assert!(one_line_error(&out).starts_with("rvcow: /: "));
+    let out = rvcow(&[ok.to_str().unwrap(), "-global", "virtio-mmio.bogus=1"]);
+    assert_eq!(
+        one_line_error(&out),
+        "rvcow: -global virtio-mmio.bogus=1: unsupported property"
     );
 }

@@ -18,7 +18,8 @@ fn image(name: &str) -> (PathBuf, Vec<u8>) {
     let mut bytes = vec![0u8; SECTORS * 512];
     bytes[..8].copy_from_slice(b"RVCOWBLK");
     bytes[8..16].copy_from_slice(&(SECTORS as u64).to_le_bytes());
-    let dir = std::env::temp_dir().join(format!("rvcow-virt-blk-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rvcow-virt-blk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, &bytes).unwrap();

@@ -81,12 +81,16 @@ pub struct Machine {
     pub fdt_addr: u64,
     /// Instructions retired by all harts.
     pub retired: u64,
+    /// Instructions retired or trapped by all harts (what budgets count).
+    pub executed: u64,
     /// Virtual time advanced with no instructions retired (idle skips), in ticks.
     pub skipped_ticks: u64,
     /// Console output not yet taken by [`Machine::take_output`].
     output: Vec<u8>,
     /// Instructions run in the current round towards the next tick.
     tick_credit: u64,
+    /// With `--realtime`: mtime follows the host clock from this instant.
+    realtime: Option<std::time::Instant>,
     /// Everything needed to reset.
     image: Vec<u8>,
     bios: Option<Vec<u8>>,
@@ -184,9 +188,11 @@ impl Machine {
             loaded,
             fdt_addr,
             retired: 0,
+            executed: 0,
             skipped_ticks: 0,
             output: Vec::new(),
             tick_credit: 0,
+            realtime: None,
             image: cfg.kernel,
             bios: cfg.bios,
             rom,
@@ -229,6 +235,12 @@ impl Machine {
         self.update_lines();
     }
 
+    /// Ties mtime to the host clock (interactive use) instead of retired
+    /// instructions; runs are then no longer deterministic.
+    pub fn set_realtime(&mut self) {
+        self.realtime = Some(std::time::Instant::now());
+    }
+
     /// Console bytes the guest has written since the last call.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.output)
@@ -267,48 +279,10 @@ impl Machine {
     /// Runs until about `insns` more instructions retire (whole rounds), or an
     /// event the caller must see.
     pub fn run(&mut self, insns: u64) -> Event {
-        if self.all_idle() {
-            match self.next_deadline() {
-                Some(t) => self.skip_to(t),
-                None => return Event::Deadlock,
-            }
-        }
-        let target = self.retired.saturating_add(insns);
-        loop {
-            for h in 0..self.harts.len() {
-                let mut left = QUANTUM;
-                while left > 0 {
-                    let hart = &mut self.harts[h];
-                    let before = hart.instret();
-                    let exit = hart.run(&mut self.bus, left);
-                    let ran = hart.instret() - before;
-                    left = left.saturating_sub(ran);
-                    self.retired += ran;
-                    match exit {
-                        Exit::Budget | Exit::Wfi => break,
-                        Exit::Mmio => {
-                            if let Some(ev) = self.service() {
-                                return ev;
-                            }
-                        }
-                    }
-                }
-                // Another hart may store next: break the reservation so an SC
-                // after this point fails, as the LR/SC rules require.
-                if self.harts.len() > 1 {
-                    self.harts[h].drop_reservation();
-                }
-            }
-            self.advance_time(QUANTUM);
-            if let Some(ev) = self.service() {
-                return ev;
-            }
-            if self.all_idle() {
-                return Event::Idle;
-            }
-            if self.retired >= target {
-                return Event::Budget;
-            }
+        // The idle skip at a round start is done by run_monitored.
+        match self.run_monitored(&mut Cursor::default(), insns, &mut Unmonitored) {
+            Stop::Board(ev) => ev,
+            Stop::Hart(_) => unreachable!("an unmonitored run never stops at a hart"),
         }
     }
 
@@ -339,6 +313,13 @@ impl Machine {
     }
 
     fn advance_time(&mut self, insns: u64) {
+        if let Some(start) = self.realtime {
+            // mtime follows the host clock (100 ns per tick), never backwards.
+            let host = (start.elapsed().as_nanos() / 100) as u64;
+            let now = self.clint().mtime();
+            self.clint().advance(host.saturating_sub(now));
+            return;
+        }
         self.tick_credit += insns;
         let ticks = self.tick_credit / INSNS_PER_TICK;
         self.tick_credit %= INSNS_PER_TICK;
@@ -469,4 +450,213 @@ fn load_elf_or_raw(bytes: &[u8], base: u64, ram: &mut Ram) -> Result<Loaded, Str
         highest: end,
         tohost: None,
     })
+}
+
+// Debugger support (the debug helper's): `run`'s schedule, resumable and
+// stoppable at any instruction, for the gdb stub.
+
+/// Where a debugger-driven run stands in `run`'s round-robin schedule, so a
+/// stop in the middle of a hart's quantum resumes exactly there.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cursor {
+    /// The hart whose turn it is.
+    hart: usize,
+    /// Inside that hart's turn: instructions left of its quantum.
+    turn: Option<u64>,
+    /// Inside one `Hart::run` call of the turn: budget left of the call.
+    call: Option<u64>,
+    /// The call's exit, found just before a stop after an instruction.
+    pending: Option<Exit>,
+}
+
+impl Cursor {
+    /// Whether the schedule stands between two rounds.
+    pub fn at_round_start(&self) -> bool {
+        self.hart == 0 && self.turn.is_none()
+    }
+}
+
+/// What a debugger watches while harts run.
+pub trait Monitor {
+    /// Whether hart `h` must run one instruction at a time.
+    fn slow(&self, h: usize) -> bool;
+    /// Called before hart `h` executes the instruction at its pc; true stops there.
+    fn before(&mut self, h: usize, hart: &Hart) -> bool;
+    /// Called after hart `h` executed an instruction; `accesses` holds its
+    /// memory accesses when it retired. True stops after it.
+    fn after(&mut self, h: usize, hart: &Hart, accesses: Option<&crate::trace::Pre>) -> bool;
+}
+
+/// The monitor of a plain [`Machine::run`]: watches nothing.
+struct Unmonitored;
+
+impl Monitor for Unmonitored {
+    #[inline(always)]
+    fn slow(&self, _h: usize) -> bool {
+        false
+    }
+    fn before(&mut self, _h: usize, _hart: &Hart) -> bool {
+        false
+    }
+    fn after(&mut self, _h: usize, _hart: &Hart, _accesses: Option<&crate::trace::Pre>) -> bool {
+        false
+    }
+}
+
+/// Why [`Machine::run_monitored`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// What [`Machine::run`] would have returned.
+    Board(Event),
+    /// The monitor stopped the machine at hart `h`.
+    Hart(usize),
+}
+
+impl Machine {
+    /// `run`, with the same interleaving of harts, resumable from `cur` and
+    /// stoppable by `mon` before or after any instruction of a hart it
+    /// marks slow; other harts run their cached blocks.
+    pub fn run_monitored(&mut self, cur: &mut Cursor, insns: u64, mon: &mut impl Monitor) -> Stop {
+        if cur.at_round_start() && self.all_idle() {
+            match self.next_deadline() {
+                Some(t) if self.realtime.is_some() => {
+                    // Sleep towards the deadline in slices short enough for
+                    // the console to stay responsive.
+                    let now = self.clint().mtime();
+                    let wait = (t.saturating_sub(now) * 100).min(10_000_000);
+                    std::thread::sleep(std::time::Duration::from_nanos(wait));
+                    self.advance_time(0);
+                    self.update_lines();
+                    if self.all_idle() {
+                        return Stop::Board(Event::Idle);
+                    }
+                }
+                Some(t) => self.skip_to(t),
+                None => return Stop::Board(Event::Deadlock),
+            }
+        }
+        // Trapping instructions count towards the target too, so a trap storm
+        // that retires nothing still returns.
+        let target = self.executed.saturating_add(insns);
+        loop {
+            while cur.hart < self.harts.len() {
+                let h = cur.hart;
+                let mut left = cur.turn.unwrap_or(QUANTUM);
+                cur.turn = Some(left);
+                while left > 0 || cur.pending.is_some() {
+                    let exit = if cur.pending.is_some() || cur.call.is_some() || mon.slow(h) {
+                        match self.call_monitored(h, cur, mon) {
+                            Some(exit) => exit,
+                            None => return Stop::Hart(h),
+                        }
+                    } else {
+                        let hart = &mut self.harts[h];
+                        let before = hart.instret();
+                        let exit = hart.run(&mut self.bus, left);
+                        let ran = hart.instret() - before;
+                        self.retired += ran;
+                        // Budget means the whole turn was used, traps included.
+                        self.executed += if exit == Exit::Budget {
+                            left.max(ran)
+                        } else {
+                            ran
+                        };
+                        cur.turn = Some(left.saturating_sub(ran));
+                        exit
+                    };
+                    left = cur.turn.unwrap_or(0);
+                    match exit {
+                        Exit::Budget | Exit::Wfi => break,
+                        Exit::Mmio => {
+                            if let Some(ev) = self.service() {
+                                return Stop::Board(ev);
+                            }
+                        }
+                    }
+                }
+                // Another hart may store next: break the reservation so an SC
+                // after this point fails, as the LR/SC rules require.
+                if self.harts.len() > 1 {
+                    self.harts[h].drop_reservation();
+                }
+                cur.hart += 1;
+                cur.turn = None;
+            }
+            cur.hart = 0;
+            self.advance_time(QUANTUM);
+            if let Some(ev) = self.service() {
+                return Stop::Board(ev);
+            }
+            if self.all_idle() {
+                return Stop::Board(Event::Idle);
+            }
+            if self.executed >= target {
+                return Stop::Board(Event::Budget);
+            }
+        }
+    }
+
+    /// One `Hart::run(bus, turn)` call of hart `h`, an instruction at a time
+    /// (as its slow path runs), resumed from `cur`; None when `mon` stopped it.
+    fn call_monitored(
+        &mut self,
+        h: usize,
+        cur: &mut Cursor,
+        mon: &mut impl Monitor,
+    ) -> Option<Exit> {
+        if let Some(exit) = cur.pending.take() {
+            return Some(exit);
+        }
+        let hart = &mut self.harts[h];
+        let mut budget = match cur.call {
+            Some(b) => b,
+            None => {
+                if hart.wfi {
+                    if hart.halted || hart.csr.mip & hart.csr.mie == 0 {
+                        return Some(Exit::Wfi);
+                    }
+                    hart.wfi = false;
+                }
+                cur.turn.unwrap_or(0)
+            }
+        };
+        while budget > 0 {
+            let hart = &mut self.harts[h];
+            if hart.csr.mip & hart.csr.mie != 0 {
+                hart.take_interrupt();
+            }
+            if mon.before(h, hart) {
+                cur.call = Some(budget);
+                return None;
+            }
+            let before = hart.instret();
+            let accesses = hart.step_slow(&mut self.bus, true);
+            let ran = hart.instret() - before;
+            self.retired += ran;
+            self.executed += 1;
+            cur.turn = Some(cur.turn.unwrap_or(0).saturating_sub(ran));
+            budget -= 1;
+            let exit = if hart.wfi {
+                Some(Exit::Wfi)
+            } else if hart.mmio_accessed {
+                hart.mmio_accessed = false;
+                Some(Exit::Mmio)
+            } else if budget == 0 {
+                Some(Exit::Budget)
+            } else {
+                None
+            };
+            let stop = mon.after(h, &self.harts[h], accesses.as_ref());
+            cur.call = exit.is_none().then_some(budget);
+            if stop {
+                cur.pending = exit;
+                return None;
+            }
+            if exit.is_some() {
+                return exit;
+            }
+        }
+        cur.call = None;
+        Some(Exit::Budget)
+    }
 }

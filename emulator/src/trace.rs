@@ -1,14 +1,69 @@
 //! Instruction and trap tracing, in the shape of Spike's `--log-commits`
-//! (MACHINE.md §9), plus one line per trap or interrupt.
+//! (MACHINE.md §9), plus one line per trap or interrupt; with filters by
+//! privilege and address, a window in traced instructions, and symbols.
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::hart::csr;
 use crate::hart::disasm::disasm;
 use crate::hart::insn::{CsrOp, Decoded, FpFmt, Insn};
 use crate::hart::trap::cause_name;
 use crate::hart::Hart;
+use crate::symbols::Symbols;
+
+/// Which instructions a commit trace shows (the hart filter is the board's:
+/// a hart without a tracer shows nothing).
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Bit `1 << prv` set for each privilege shown; None shows all.
+    pub privs: Option<u8>,
+    /// Address ranges `[start, end)` of the pc shown; empty shows all.
+    pub ranges: Vec<(u64, u64)>,
+}
+
+impl Filter {
+    /// Whether an instruction at `pc` in privilege `prv` is shown.
+    pub fn admits(&self, pc: u64, prv: u8) -> bool {
+        self.privs.is_none_or(|m| m & (1 << prv) != 0)
+            && (self.ranges.is_empty() || self.ranges.iter().any(|&(a, b)| a <= pc && pc < b))
+    }
+}
+
+/// The window of shown instructions, shared by every hart's tracer: the
+/// first `start` instructions that pass the filters are skipped, the next
+/// `count` are shown, and then commit tracing stops.
+#[derive(Debug)]
+pub struct Window {
+    start: u64,
+    count: Option<u64>,
+    seen: AtomicU64,
+}
+
+impl Window {
+    /// Skips `start` traced instructions, then shows `count` (None: all).
+    pub fn new(start: u64, count: Option<u64>) -> Window {
+        Window {
+            start,
+            count,
+            seen: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one filtered instruction; whether it is shown.
+    fn admit(&self) -> bool {
+        let n = self.seen.fetch_add(1, Ordering::Relaxed);
+        n >= self.start && self.count.is_none_or(|c| n - self.start < c)
+    }
+
+    /// Whether every instruction of the window has been shown.
+    fn done(&self) -> bool {
+        self.count
+            .is_some_and(|c| self.seen.load(Ordering::Relaxed) >= self.start.saturating_add(c))
+    }
+}
 
 /// Where a hart's trace goes, and what it shows.
 pub struct Tracer {
@@ -17,6 +72,9 @@ pub struct Tracer {
     pub commits: bool,
     /// One line per trap and interrupt.
     pub traps: bool,
+    filter: Filter,
+    window: Option<Arc<Window>>,
+    symbols: Option<Arc<Symbols>>,
 }
 
 impl Tracer {
@@ -25,12 +83,60 @@ impl Tracer {
             out,
             commits,
             traps,
+            filter: Filter::default(),
+            window: None,
+            symbols: None,
         }
+    }
+
+    /// Shows only the instructions `filter` admits.
+    pub fn with_filter(mut self, filter: Filter) -> Tracer {
+        self.filter = filter;
+        self
+    }
+
+    /// Shows only the instructions of the (shared) window.
+    pub fn with_window(mut self, window: Arc<Window>) -> Tracer {
+        self.window = Some(window);
+        self
+    }
+
+    /// Appends `<symbol+0xoff>` to commit and trap lines.
+    pub fn with_symbols(mut self, symbols: Arc<Symbols>) -> Tracer {
+        self.symbols = Some(symbols);
+        self
     }
 
     /// Writes one line (a newline is added); write errors are ignored.
     pub fn write_line(&mut self, line: &str) {
         let _ = writeln!(self.out, "{line}");
+    }
+
+    /// Whether an instruction at `pc` in `prv` passes the filters (before it runs).
+    pub(crate) fn wants(&self, pc: u64, prv: u8) -> bool {
+        self.filter.admits(pc, prv)
+    }
+
+    /// Whether instructions in privilege `prv` may be shown.
+    pub(crate) fn wants_prv(&self, prv: u8) -> bool {
+        self.filter.privs.is_none_or(|m| m & (1 << prv) != 0)
+    }
+
+    /// Whether the window is over, so commit tracing can stop for good.
+    pub(crate) fn window_done(&self) -> bool {
+        self.window.as_ref().is_some_and(|w| w.done())
+    }
+
+    /// Writes the commit line of a retired, filtered instruction if the
+    /// window shows it, with its symbol.
+    pub(crate) fn commit(&mut self, mut line: String, pc: u64, prv: u8) {
+        if self.window.as_ref().is_some_and(|w| !w.admit()) {
+            return;
+        }
+        if let Some(s) = &self.symbols {
+            s.annotate(pc, prv, &mut line);
+        }
+        self.write_line(&line);
     }
 
     /// Logs a trap from privilege `from` to `to`.
@@ -45,9 +151,52 @@ impl Tracer {
         from: u8,
         to: u8,
     ) {
-        let line = trap_line(hart, interrupt, cause, tval, epc, from, to);
+        let mut line = trap_line(hart, interrupt, cause, tval, epc, from, to);
+        if let Some(s) = &self.symbols {
+            s.annotate(epc, from, &mut line);
+        }
         self.write_line(&line);
     }
+}
+
+/// Parses a `--trace-priv` list (`u`, `s`, `m`, comma-separated) into a mask
+/// of `1 << prv` bits.
+pub fn parse_privs(list: &str) -> Result<u8, String> {
+    let mut mask = 0;
+    for p in list.split(',') {
+        mask |= match p.trim() {
+            "u" | "U" => 1 << 0,
+            "s" | "S" => 1 << 1,
+            "m" | "M" => 1 << 3,
+            other => return Err(format!("--trace-priv {other}: expected u, s or m")),
+        };
+    }
+    Ok(mask)
+}
+
+/// Parses a `--trace-range`: `START..END` (hex with 0x, or decimal; `_`
+/// allowed) or a symbol name, whose extent `symbols` gives.
+pub fn parse_range(spec: &str, symbols: &Symbols) -> Result<(u64, u64), String> {
+    if let Some((a, b)) = spec.split_once("..") {
+        let (a, b) = (parse_addr(a)?, parse_addr(b)?);
+        if a >= b {
+            return Err(format!("--trace-range {spec}: empty range"));
+        }
+        return Ok((a, b));
+    }
+    symbols
+        .extent(spec)
+        .ok_or_else(|| format!("--trace-range {spec}: no such symbol"))
+}
+
+/// A number in hex (`0x` prefix) or decimal, with `_` separators allowed.
+pub fn parse_addr(s: &str) -> Result<u64, String> {
+    let t: String = s.trim().chars().filter(|&c| c != '_').collect();
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    v.map_err(|_| format!("'{s}' is not an address"))
 }
 
 fn prv_letter(p: u8) -> char {
@@ -83,7 +232,7 @@ pub fn trap_line(
 /// What the commit line needs from before an instruction executes: the
 /// memory it touches, computed from the source registers.
 pub struct Pre {
-    load: Option<u64>,
+    load: Option<(u64, u8)>,
     store: Option<(u64, u64, u8)>,
     had_reservation: bool,
     fflags: u8,
@@ -105,6 +254,16 @@ fn mask(v: u64, bytes: u8) -> u64 {
 }
 
 impl Pre {
+    /// The address and size of the instruction's load, if any.
+    pub fn load(&self) -> Option<(u64, u8)> {
+        self.load
+    }
+
+    /// The address and size of the instruction's store, if any.
+    pub fn store(&self) -> Option<(u64, u8)> {
+        self.store.map(|(a, _, b)| (a, b))
+    }
+
     /// Captures the addresses and store values of `d` at the hart's state.
     pub fn capture(h: &Hart, d: &Decoded) -> Pre {
         let x = |r: u8| h.x[r as usize & 31];
@@ -116,9 +275,10 @@ impl Pre {
             fflags: h.csr.fflags,
         };
         match d.insn {
-            Insn::Load { rs1, imm, .. } | Insn::FLoad { rs1, imm, .. } => {
-                p.load = Some(addr(rs1, imm))
-            }
+            Insn::Load {
+                width, rs1, imm, ..
+            } => p.load = Some((addr(rs1, imm), width.bytes())),
+            Insn::FLoad { fmt, rs1, imm, .. } => p.load = Some((addr(rs1, imm), width_bytes(fmt))),
             Insn::Store {
                 width,
                 rs1,
@@ -129,14 +289,14 @@ impl Pre {
                 let b = width_bytes(fmt);
                 p.store = Some((addr(rs1, imm), mask(h.f[rs2 as usize & 31], b), b));
             }
-            Insn::Lr { rs1, .. } => p.load = Some(x(rs1)),
+            Insn::Lr { width, rs1, .. } => p.load = Some((x(rs1), width.bytes())),
             Insn::Sc {
                 width, rs1, rs2, ..
             } => p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes())),
             Insn::Amo {
                 width, rs1, rs2, ..
             } => {
-                p.load = Some(x(rs1));
+                p.load = Some((x(rs1), width.bytes()));
                 p.store = Some((x(rs1), mask(x(rs2), width.bytes()), width.bytes()));
             }
             _ => {}
@@ -228,7 +388,7 @@ pub fn commit_line(h: &Hart, d: &Decoded, pre: &Pre, pc: u64, prv: u8) -> String
     } else if raises_fp_flags(&d.insn) && h.csr.fflags != pre.fflags {
         let _ = write!(s, " c1_fflags 0x{:016x}", h.csr.fflags);
     }
-    if let Some(a) = pre.load {
+    if let Some((a, _)) = pre.load {
         let _ = write!(s, " mem 0x{a:016x}");
     }
     if let Some((a, v, bytes)) = pre.store {

@@ -60,7 +60,11 @@ fn commit_log_of_a_small_program() {
     h.f[11] = crate::hart::fpu::nan_box(0);
     h.csr.mstatus |= MSTATUS_FS;
     let out = Shared::default();
-    h.trace = Some(Box::new(Tracer::new(Box::new(out.clone()), true, true)));
+    h.set_trace(Some(Box::new(Tracer::new(
+        Box::new(out.clone()),
+        true,
+        true,
+    ))));
     assert_eq!(h.run(&mut bus, 9), Exit::Budget);
     let expect = [
         "core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000  ; auipc t0,0x0",
@@ -80,7 +84,11 @@ fn commit_log_of_a_small_program() {
 fn trap_only_tracing_keeps_the_fast_path() {
     let (mut h, mut bus) = setup(&[0x0000_0073]);
     let out = Shared::default();
-    h.trace = Some(Box::new(Tracer::new(Box::new(out.clone()), false, true)));
+    h.set_trace(Some(Box::new(Tracer::new(
+        Box::new(out.clone()),
+        false,
+        true,
+    ))));
     h.run(&mut bus, 1);
     assert_eq!(
         out.text(),
@@ -88,3 +96,117 @@ fn trap_only_tracing_keeps_the_fast_path() {
     );
     assert_eq!(h.block_stats(), (0, 1));
 }
+
+fn tracer(out: &Shared) -> Tracer {
+    Tracer::new(Box::new(out.clone()), true, false)
+}
+
+const ADDI1: u32 = 0x00108093; // addi ra,ra,1
+
+#[test]
+fn window_skips_then_shows_then_leaves_the_slow_path() {
+    let (mut h, mut bus) = setup(&[ADDI1; 8]);
+    let out = Shared::default();
+    let w = Arc::new(Window::new(2, Some(3)));
+    h.set_trace(Some(Box::new(tracer(&out).with_window(w))));
+    assert_eq!(h.run(&mut bus, 8), Exit::Budget);
+    let lines: Vec<String> = out.text().lines().map(str::to_string).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "core   0: 3 0x0000000080000008 (0x00108093) x1  0x0000000000000003  ; addi ra,ra,1",
+            "core   0: 3 0x000000008000000c (0x00108093) x1  0x0000000000000004  ; addi ra,ra,1",
+            "core   0: 3 0x0000000080000010 (0x00108093) x1  0x0000000000000005  ; addi ra,ra,1",
+        ]
+    );
+    // After the window, the hart runs cached blocks again.
+    assert!(!h.hooked);
+    assert_eq!(h.x[1], 8);
+    assert_eq!(h.block_stats().1, 1);
+}
+
+#[test]
+fn filters_by_privilege_and_range_and_symbols_are_appended() {
+    let out = Shared::default();
+    let filter = Filter {
+        privs: Some(1 << 3),
+        ranges: vec![(BASE + 4, BASE + 8)],
+    };
+    let mut syms = crate::symbols::Symbols::new();
+    let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    syms.add_kernel(&exe).unwrap();
+    let (start, _) = syms.extent("emulator::symbols::Symbols::extent").unwrap();
+    let (mut h, mut bus) = setup(&[ADDI1; 4]);
+    h.set_trace(Some(Box::new(tracer(&out).with_filter(filter))));
+    h.run(&mut bus, 4);
+    assert_eq!(
+        out.text(),
+        "core   0: 3 0x0000000080000004 (0x00108093) x1  0x0000000000000002  ; addi ra,ra,1\n"
+    );
+    // A pc inside a symbol gets `<name+0xoff>` after the disassembly, in
+    // the kernel's table for S and M, the user programs' for U.
+    let out = Shared::default();
+    let mut t = tracer(&out).with_symbols(Arc::new(syms));
+    t.commit("line".into(), start + 4, 3);
+    t.commit("user".into(), start + 4, 0);
+    assert_eq!(
+        out.text(),
+        "line <emulator::symbols::Symbols::extent+0x4>\nuser\n"
+    );
+    // The privilege filter drops U-mode for an `s,m` list.
+    let f = Filter {
+        privs: Some(parse_privs("s,m").unwrap()),
+        ranges: vec![],
+    };
+    assert!(f.admits(0, 1) && f.admits(0, 3) && !f.admits(0, 0));
+    assert!(parse_privs("x").is_err());
+}
+
+#[test]
+fn range_specs_parse() {
+    let syms = crate::symbols::Symbols::new();
+    assert_eq!(
+        parse_range("0x8000_0000..0x8000_2000", &syms),
+        Ok((0x8000_0000, 0x8000_2000))
+    );
+    assert_eq!(parse_range("16..32", &syms), Ok((16, 32)));
+    assert!(parse_range("0x20..0x10", &syms).is_err());
+    assert_eq!(
+        parse_range("usertrap", &syms),
+        Err("--trace-range usertrap: no such symbol".into())
+    );
+}
+
+#[test]
+fn history_is_kept_on_the_fast_path_and_a_trap_loop_halts_the_hart() {
+    // mtvec stays 0 (nothing there): an illegal instruction traps to 0, the
+    // fetch at 0 faults at the vector, again and again.
+    let (mut h, mut bus) = setup(&[ADDI1, ADDI1, 0]);
+    assert_eq!(h.run(&mut bus, 100), Exit::Wfi);
+    assert!(h.halted() && h.idle());
+    let last: Vec<(u64, u32)> = h
+        .history
+        .last(3, &bus.ram)
+        .iter()
+        .map(|e| (e.pc, e.raw))
+        .collect();
+    assert_eq!(last, vec![(BASE, ADDI1), (BASE + 4, ADDI1), (BASE + 8, 0)]);
+    assert_eq!(h.block_stats().1, 1);
+    // A halted hart stays put, interrupts or not.
+    h.csr.mie = !0;
+    h.set_irq(1 << 3, true);
+    assert_eq!(h.run(&mut bus, 100), Exit::Wfi);
+    assert_eq!(h.pc, 0);
+}
+
+#[test]
+fn one_fault_at_the_vector_is_not_a_loop() {
+    // An ecall traps to a handler that runs: nothing halts.
+    let (mut h, mut bus) = setup(&[ECALL_, ADDI1, ADDI1, ADDI1]);
+    h.csr.mtvec = BASE + 4;
+    assert_eq!(h.run(&mut bus, 3), Exit::Budget);
+    assert!(!h.halted());
+    assert_eq!(h.x[1], 2);
+}
+
+const ECALL_: u32 = 0x0000_0073;

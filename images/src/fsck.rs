@@ -479,4 +479,51 @@ mod tests {
         assert_eq!(image.read_file("README").unwrap(), b"HELLO XV6\n");
         assert_eq!(image.check().unwrap().replayed, 1);
     }
+
+    #[test]
+    fn bundled_image_is_clean_and_complete() {
+        let r = fsck(crate::FS_IMG).unwrap();
+        let programs = [
+            "cat",
+            "echo",
+            "forktest",
+            "grep",
+            "init",
+            "kill",
+            "ln",
+            "ls",
+            "mkdir",
+            "rm",
+            "sh",
+            "stressfs",
+            "usertests",
+            "grind",
+            "wc",
+            "zombie",
+            "cowtest",
+            "sleep",
+        ];
+        assert_eq!(r.root[0], "README");
+        assert_eq!(&r.root[1..], programs);
+        let image = Image::parse(crate::FS_IMG).unwrap();
+        assert!(String::from_utf8(image.read_file("README").unwrap())
+            .unwrap()
+            .contains("xv6"));
+        for p in programs {
+            let elf = image.read_file(p).unwrap();
+            assert_eq!(&elf[..4], b"\x7fELF", "{p}");
+            // RISC-V executable, entry _start at 0 (text linked at 0, as xv6's user.ld).
+            assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 243, "{p}");
+            assert_eq!(
+                u64::from_le_bytes(elf[24..32].try_into().unwrap()),
+                0,
+                "{p}"
+            );
+            assert_eq!(
+                elf,
+                std::fs::read(std::path::Path::new(crate::USER_DIR).join(p)).unwrap(),
+                "{p}"
+            );
+        }
+    }
 }

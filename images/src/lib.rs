@@ -19,8 +19,11 @@ pub static FS_IMG: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/fs.img"));
 /// Path of the bundled fs.img in the build tree.
 pub const FS_IMG_PATH: &str = env!("RVCOW_FS_IMG");
 
-/// Directory holding the guest programs (kernel, user programs, test programs).
+/// Directory holding the guest test programs (bins of tests/guests).
 pub const GUEST_DIR: &str = env!("RVCOW_GUEST_DIR");
+
+/// Directory holding the user programs as built (with their symbols).
+pub const USER_DIR: &str = env!("RVCOW_USER_DIR");
 
 /// Path of the guest test program `name` (a bin of tests/guests).
 pub fn guest(name: &str) -> PathBuf {

@@ -1,8 +1,5 @@
 //! exec: replace a process's memory with an ELF program read from the file system.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 use abi::param::MAXARG;
 
 use crate::fs::log::{begin_op, end_op};

@@ -1,8 +1,5 @@
 //! Open files: the system-wide file table, reference counted, and the device switch.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -238,7 +235,7 @@ pub fn filewrite(f: &FileRef, addr: usize, n: usize) -> Result<usize, ()> {
                 begin_op();
                 let mut g = ilock(ip);
                 let off = file.off.load(Ordering::Relaxed);
-                let r = writei(&mut g, true, addr + i, off, n1 as u32);
+                let r = writei(&mut g, true, addr.wrapping_add(i), off, n1 as u32);
                 if let Ok(r) = r {
                     file.off.store(off + r as u32, Ordering::Relaxed);
                 }

@@ -57,13 +57,23 @@ fn kernel_end() -> usize {
 }
 
 /// Hands every page in [end, PHYSTOP) to the allocator. Hart 0, once, at boot.
+/// (No junk fill here: these pages were never handed out.)
 pub fn kinit() {
+    let mut kmem = KMEM.lock();
     let mut pa = kernel_end();
     while pa + PGSIZE <= PHYSTOP {
-        slot(pa).store(1, Ordering::Relaxed);
-        kfree(pa as *mut u8);
+        push(&mut kmem, pa as *mut u8);
         pa += PGSIZE;
     }
+}
+
+/// Puts the page at `pa`, whose count is 0, on the free list.
+fn push(kmem: &mut Kmem, pa: *mut u8) {
+    let r = pa as *mut Run;
+    // SAFETY: r is a whole free page owned by the allocator.
+    unsafe { (*r).next = kmem.freelist };
+    kmem.freelist = r;
+    kmem.nfree += 1;
 }
 
 /// Drops one reference to the page of physical memory at `pa`, which normally
@@ -80,12 +90,7 @@ pub fn kfree(pa: *mut u8) {
     // SAFETY: the last reference is gone, so this hart owns the page. Fill with
     // junk to catch dangling refs.
     unsafe { ptr::write_bytes(pa, 1, PGSIZE) };
-    let r = pa as *mut Run;
-    let mut kmem = KMEM.lock();
-    // SAFETY: r is a whole free page owned by the allocator.
-    unsafe { (*r).next = kmem.freelist };
-    kmem.freelist = r;
-    kmem.nfree += 1;
+    push(&mut KMEM.lock(), pa);
 }
 
 /// Allocates one 4096-byte page of physical memory with reference count 1.
@@ -100,9 +105,8 @@ pub fn kalloc() -> Option<*mut u8> {
     kmem.freelist = unsafe { (*r).next };
     kmem.nfree -= 1;
     drop(kmem);
+    // (It still holds kfree's junk, so callers that need zeros must zero it.)
     slot(r as usize).store(1, Ordering::Release);
-    // SAFETY: the page was just taken off the free list; fill with junk.
-    unsafe { ptr::write_bytes(r as *mut u8, 5, PGSIZE) };
     Some(r as *mut u8)
 }
 

@@ -1,8 +1,5 @@
 //! Pipes: a PIPESIZE-byte ring buffer between a read end and a write end.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 use abi::param::NFILE;
 
 use crate::chan::{sleep, wakeup};

@@ -306,12 +306,14 @@ pub fn sys_open() -> u64 {
     };
     let f = match filealloc(kind, readable, writable) {
         Ok(f) => f,
-        Err(FileKind::Inode(ip) | FileKind::Device { ip, .. }) => {
-            iunlockput(g, ip);
+        Err(kind) => {
+            drop(g);
+            if let FileKind::Inode(ip) | FileKind::Device { ip, .. } = kind {
+                iput(ip);
+            }
             end_op();
             return ERR;
         }
-        Err(FileKind::Pipe(_)) => unreachable!(),
     };
     let fd = match fdalloc(f) {
         Ok(fd) => fd,

@@ -1,6 +1,6 @@
 //! The user library (xv6's ulib, usys, printf and umalloc): system call stubs over the
 //! shared ABI, xv6-style printf, a K&R heap on sbrk, string helpers and the program entry.
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 

@@ -74,11 +74,7 @@ impl<'a> From<&'a alloc::string::String> for Arg<'a> {
     }
 }
 
-fn putc(fd: i32, c: u8) {
-    write(fd, &[c]);
-}
-
-fn printint(fd: i32, x: u64, base: u64, neg: bool) {
+fn printint(putc: &mut impl FnMut(u8), x: u64, base: u64, neg: bool) {
     let mut buf = [0u8; 24];
     let mut i = 0;
     let mut x = x;
@@ -96,21 +92,29 @@ fn printint(fd: i32, x: u64, base: u64, neg: bool) {
     }
     while i > 0 {
         i -= 1;
-        putc(fd, buf[i]);
+        putc(buf[i]);
     }
 }
 
-fn printptr(fd: i32, x: u64) {
-    putc(fd, b'0');
-    putc(fd, b'x');
+fn printptr(putc: &mut impl FnMut(u8), x: u64) {
+    putc(b'0');
+    putc(b'x');
     for i in (0..16).rev() {
-        putc(fd, DIGITS[((x >> (i * 4)) & 0xf) as usize]);
+        putc(DIGITS[((x >> (i * 4)) & 0xf) as usize]);
     }
 }
 
-/// Prints `fmt` to `fd`, replacing each % directive with the next argument; a missing
-/// argument prints as 0 or "(null)", an unknown directive prints as itself.
+/// Prints `fmt` to `fd` one write per character, as xv6 does (see format).
 pub fn vprintf(fd: i32, fmt: &str, args: &[Arg]) {
+    format(fmt, args, &mut |c| {
+        write(fd, &[c]);
+    });
+}
+
+/// Formats `fmt`, replacing each % directive with the next argument, and hands each
+/// byte to putc. A missing argument prints as 0 or "(null)", an unknown directive
+/// prints as itself.
+pub fn format(fmt: &str, args: &[Arg], putc: &mut impl FnMut(u8)) {
     let mut args = args.iter();
     let mut pct = false;
     for &c in fmt.as_bytes() {
@@ -118,7 +122,7 @@ pub fn vprintf(fd: i32, fmt: &str, args: &[Arg]) {
             if c == b'%' {
                 pct = true;
             } else {
-                putc(fd, c);
+                putc(c);
             }
             continue;
         }
@@ -132,19 +136,24 @@ pub fn vprintf(fd: i32, fmt: &str, args: &[Arg]) {
             _ => 0,
         };
         match c {
-            b'd' => printint(fd, (int as i32).unsigned_abs() as u64, 10, (int as i32) < 0),
-            b'l' => printint(fd, int as u64, 10, false),
-            b'x' => printint(fd, int as u32 as u64, 16, false),
-            b'p' => printptr(fd, int as u64),
+            b'd' => printint(
+                putc,
+                (int as i32).unsigned_abs() as u64,
+                10,
+                (int as i32) < 0,
+            ),
+            b'l' => printint(putc, int as u64, 10, false),
+            b'x' => printint(putc, int as u32 as u64, 16, false),
+            b'p' => printptr(putc, int as u64),
             b's' => match arg {
-                Some(Arg::Str(s)) => s.iter().take_while(|&&b| b != 0).for_each(|&b| putc(fd, b)),
-                _ => b"(null)".iter().for_each(|&b| putc(fd, b)),
+                Some(Arg::Str(s)) => s.iter().take_while(|&&b| b != 0).for_each(|&b| putc(b)),
+                _ => b"(null)".iter().for_each(|&b| putc(b)),
             },
-            b'c' => putc(fd, int as u8),
-            b'%' => putc(fd, b'%'),
+            b'c' => putc(int as u8),
+            b'%' => putc(b'%'),
             _ => {
-                putc(fd, b'%');
-                putc(fd, c);
+                putc(b'%');
+                putc(c);
             }
         }
     }
@@ -164,4 +173,39 @@ macro_rules! fprintf {
     ($fd:expr, $fmt:expr $(, $arg:expr)* $(,)?) => {
         $crate::printf::vprintf($fd, $fmt, &[$($crate::printf::Arg::from($arg)),*])
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec::Vec;
+
+    fn fmt(f: &str, args: &[Arg]) -> Vec<u8> {
+        let mut out = Vec::new();
+        format(f, args, &mut |c| out.push(c));
+        out
+    }
+
+    #[test]
+    fn integers_as_xv6_prints_them() {
+        assert_eq!(
+            fmt("%d %d %d", &[0.into(), (-42).into(), i32::MIN.into()]),
+            b"0 -42 -2147483648"
+        );
+        assert_eq!(fmt("%x %x", &[255.into(), (-1i32).into()]), b"FF FFFFFFFF");
+        assert_eq!(fmt("%l", &[u64::MAX.into()]), b"18446744073709551615");
+        assert_eq!(fmt("%p", &[0x8000_0000usize.into()]), b"0x0000000080000000");
+        assert_eq!(fmt("%d", &[747i64.into()]), b"747");
+    }
+
+    #[test]
+    fn strings_chars_and_odd_directives() {
+        assert_eq!(fmt("test %s: ", &["copyin".into()]), b"test copyin: ");
+        assert_eq!(fmt("[%s]", &[b"ab\0cd".into()]), b"[ab]");
+        assert_eq!(fmt("%s|%d", &[]), b"(null)|0");
+        assert_eq!(fmt("%c%c", &['o'.into(), b'k'.into()]), b"ok");
+        assert_eq!(fmt("100%% %q", &[]), b"100% %q");
+        assert_eq!(fmt("%s", &[1.into()]), b"(null)");
+    }
 }

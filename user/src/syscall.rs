@@ -2,6 +2,7 @@
 
 use abi::stat::Stat;
 use abi::syscall::*;
+#[cfg(target_arch = "riscv64")]
 use core::arch::asm;
 use core::ffi::CStr;
 
@@ -10,6 +11,7 @@ use core::ffi::CStr;
 /// # Safety
 /// The kernel may write through any pointer argument: the caller vouches that such
 /// writes cannot break the program's own memory (tests pass deliberately bad pointers).
+#[cfg(target_arch = "riscv64")]
 #[inline(always)]
 pub unsafe fn syscall(
     n: usize,
@@ -27,6 +29,23 @@ pub unsafe fn syscall(
              in("a4") a4, in("a5") a5, in("a7") n, options(nostack));
     }
     ret
+}
+
+/// On a host build (unit tests) there is no kernel: every system call fails with -1.
+///
+/// # Safety
+/// Always safe; unsafe only to match the riscv64 signature.
+#[cfg(not(target_arch = "riscv64"))]
+pub unsafe fn syscall(
+    _n: usize,
+    _a0: usize,
+    _a1: usize,
+    _a2: usize,
+    _a3: usize,
+    _a4: usize,
+    _a5: usize,
+) -> isize {
+    -1
 }
 
 fn sys0(n: usize) -> i32 {

@@ -1,7 +1,7 @@
 // Program entry and arguments, the panic handler, and xv6's ulib helpers
 // (gets, atoi, stat, string building).
 
-use crate::syscall::{close, exit, fstat, open, read, write};
+use crate::syscall::{close, fstat, open, read};
 use abi::fcntl::O_RDONLY;
 use abi::stat::Stat;
 use core::ffi::{c_char, CStr};
@@ -67,6 +67,7 @@ macro_rules! entry {
     };
 }
 
+#[cfg(not(test))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let msg = info.message().as_str().unwrap_or("");
@@ -74,18 +75,23 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     if let Some(loc) = info.location() {
         crate::fprintf!(2, " at %s:%d", loc.file(), loc.line());
     }
-    write(2, b"\n");
-    exit(1)
+    crate::syscall::write(2, b"\n");
+    crate::syscall::exit(1)
 }
 
-/// Reads one line from fd 0 into buf, one byte at a time, keeping the newline;
-/// stops at buf.len() - 1 bytes (room for xv6's NUL, which is also stored).
-/// Returns the line without the NUL (empty at end of input).
+/// Reads one line from fd 0 into buf (xv6's gets); see getline.
 pub fn gets(buf: &mut [u8]) -> &[u8] {
+    getline(0, buf)
+}
+
+/// Reads one line from fd into buf, one byte at a time, keeping the newline (or
+/// carriage return); stops at buf.len() - 1 bytes, leaving room for xv6's NUL, which
+/// is also stored. Returns the line without the NUL (empty at end of input).
+pub fn getline(fd: i32, buf: &mut [u8]) -> &[u8] {
     let mut i = 0;
     while i + 1 < buf.len() {
         let mut c = [0u8];
-        if read(0, &mut c) < 1 {
+        if read(fd, &mut c) < 1 {
             break;
         }
         buf[i] = c[0];
@@ -198,5 +204,32 @@ impl<const N: usize> CStrBuf<N> {
     /// The string as a &CStr for system calls.
     pub fn as_cstr(&self) -> &CStr {
         CStr::from_bytes_until_nul(&self.buf[..=self.len]).unwrap_or(c"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoi_reads_leading_digits() {
+        assert_eq!(atoi(b"123"), 123);
+        assert_eq!(atoi(b"42abc"), 42);
+        assert_eq!(atoi(b"-5"), 0);
+        assert_eq!(atoi(b""), 0);
+    }
+
+    #[test]
+    fn cstrbuf_builds_c_strings() {
+        let mut b = CStrBuf::<8>::new();
+        assert!(b.push(b"ab"));
+        assert!(b.push_byte(b'/'));
+        assert_eq!(b.as_cstr().to_bytes_with_nul(), b"ab/\0");
+        assert!(!b.push(b"cdefgh"));
+        assert_eq!(b.as_bytes(), b"ab/cdef");
+        b.truncate(2);
+        assert_eq!(b.as_cstr(), c"ab");
+        assert_eq!(CStrBuf::<16>::from(b"x\0yz").as_bytes(), b"x");
+        assert_eq!(strbytes(b"dd\0\0"), b"dd");
     }
 }

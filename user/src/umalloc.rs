@@ -2,6 +2,7 @@
 // section 8.7), as xv6's umalloc, and the Rust global allocator on top of it.
 
 use crate::syscall::sbrk;
+#[cfg(not(test))]
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, null_mut};
@@ -132,9 +133,11 @@ pub fn malloc(nbytes: usize) -> *mut u8 {
 }
 
 /// The Rust global allocator: malloc and free; alignments above 16 are refused.
+#[cfg(not(test))]
 struct Umalloc;
 
 // SAFETY: malloc returns 16-aligned blocks of at least the size asked, or null.
+#[cfg(not(test))]
 unsafe impl GlobalAlloc for Umalloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.align() > HSIZE {
@@ -149,5 +152,6 @@ unsafe impl GlobalAlloc for Umalloc {
     }
 }
 
+#[cfg(not(test))]
 #[global_allocator]
 static ALLOCATOR: Umalloc = Umalloc;

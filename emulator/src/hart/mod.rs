@@ -5,6 +5,9 @@
 //! interrupts and the budget between blocks. `step` is the slow path (one
 //! instruction fetched and decoded afresh), used for fetches outside RAM,
 //! instructions that straddle a page, and tracing.
+//!
+//! Debugging hooks cost the fast path one predictable branch per block
+//! (`hooked`) and a few stores per block (the crash history).
 
 pub mod block;
 pub mod csr;
@@ -21,8 +24,9 @@ pub mod trap;
 pub mod uop;
 
 use crate::bus::Bus;
+use crate::history::History;
 use crate::mmu::Mmu;
-use crate::trace::Tracer;
+use crate::trace::{Pre, Tracer};
 use block::BlockCache;
 use csr::Csrs;
 pub use trap::Exception;
@@ -55,8 +59,17 @@ pub struct Hart {
     /// Raw 64-bit f-registers (singles NaN-boxed).
     pub f: [u64; 32],
     pub pc: u64,
-    /// Instruction and trap tracing; None costs one branch per block.
-    pub trace: Option<Box<Tracer>>,
+    /// Instruction and trap tracing (set with [`Hart::set_trace`]).
+    pub(crate) trace: Option<Box<Tracer>>,
+    /// Run on the slow path, one instruction at a time (commit tracing).
+    pub(crate) hooked: bool,
+    /// The last instructions executed, for crash reports.
+    pub history: History,
+    /// Stopped for good by an unhandled trap in M-mode (a trap loop).
+    pub(crate) halted: bool,
+    /// `retired` when the last exception into M-mode at the trap vector
+    /// itself was taken, if the last exception was one.
+    vector_fault: Option<u64>,
     pub stats: HartStats,
     pub(crate) id: u64,
     pub(crate) prv: u8,
@@ -84,6 +97,10 @@ impl Hart {
             f: [0; 32],
             pc: 0,
             trace: None,
+            hooked: false,
+            history: History::new(),
+            halted: false,
+            vector_fault: None,
             stats: HartStats::default(),
             id: hartid,
             prv: PRV_M,
@@ -115,6 +132,9 @@ impl Hart {
         self.csr.minstret_off = self.retired.wrapping_neg();
         self.reservation = None;
         self.wfi = false;
+        self.halted = false;
+        self.vector_fault = None;
+        self.history.clear();
         self.mmio_accessed = false;
         self.mmu.flush();
         self.blocks.flush();
@@ -125,7 +145,7 @@ impl Hart {
     /// of budget without retiring, so a trap loop still returns.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> Exit {
         if self.wfi {
-            if self.csr.mip & self.csr.mie == 0 {
+            if self.halted || self.csr.mip & self.csr.mie == 0 {
                 return Exit::Wfi;
             }
             self.wfi = false;
@@ -135,8 +155,10 @@ impl Hart {
             if self.csr.mip & self.csr.mie != 0 {
                 self.take_interrupt();
             }
-            if self.trace.as_ref().is_some_and(|t| t.commits) {
-                self.step_traced(bus);
+            // Privilege changes end blocks, so a privilege the trace does not
+            // show runs cached blocks.
+            if self.hooked && self.trace.as_ref().is_some_and(|t| t.wants_prv(self.prv)) {
+                self.step_slow(bus, false);
                 left -= 1;
             } else {
                 left -= self.run_block(bus, left);
@@ -158,7 +180,7 @@ impl Hart {
         let pa = match self.fetch_pa(bus, self.pc) {
             Ok(pa) => pa,
             Err(e) => {
-                self.take_exception(e);
+                self.exception(e);
                 return 1;
             }
         };
@@ -171,28 +193,85 @@ impl Hart {
 
     /// Fetches, decodes and executes one instruction, taking any trap.
     fn step(&mut self, bus: &mut Bus) {
-        match self.fetch(bus).and_then(|d| self.execute(&d, bus)) {
-            Ok(()) => self.retired += 1,
-            Err(e) => self.take_exception(e),
+        match self.fetch(bus) {
+            Ok(d) => {
+                self.history.record(self.pc, d.raw, self.prv);
+                match self.execute(&d, bus) {
+                    Ok(()) => self.retired += 1,
+                    Err(e) => self.exception(e),
+                }
+            }
+            Err(e) => self.exception(e),
         }
     }
 
-    /// `step` with one commit-log line for a retired instruction.
-    fn step_traced(&mut self, bus: &mut Bus) {
+    /// `step` with the debugging hooks: a commit-log line for a retired
+    /// instruction the tracer shows, and, when `accesses`, the memory the
+    /// instruction touched (for watchpoints). None when it trapped.
+    pub(crate) fn step_slow(&mut self, bus: &mut Bus, accesses: bool) -> Option<Pre> {
         let (pc, prv) = (self.pc, self.prv);
         let d = match self.fetch(bus) {
             Ok(d) => d,
-            Err(e) => return self.take_exception(e),
+            Err(e) => {
+                self.exception(e);
+                return None;
+            }
         };
-        let pre = crate::trace::Pre::capture(self, &d);
+        self.history.record(pc, d.raw, prv);
+        let traced = self
+            .trace
+            .as_ref()
+            .is_some_and(|t| t.commits && t.wants(pc, prv));
+        let pre = (traced || accesses).then(|| Pre::capture(self, &d));
         if let Err(e) = self.execute(&d, bus) {
-            return self.take_exception(e);
+            self.exception(e);
+            return None;
         }
         self.retired += 1;
-        let line = crate::trace::commit_line(self, &d, &pre, pc, prv);
+        let line = match (traced, &pre) {
+            (true, Some(p)) => Some(crate::trace::commit_line(self, &d, p, pc, prv)),
+            _ => None,
+        };
         if let Some(t) = self.trace.as_mut() {
-            t.write_line(&line);
+            if let Some(line) = line {
+                t.commit(line, pc, prv);
+            }
+            if t.commits && t.window_done() {
+                t.commits = false;
+                self.hooked = false;
+            }
         }
+        pre
+    }
+
+    /// Takes exception `e`. An exception into M-mode raised at the M-mode
+    /// trap vector itself, twice with nothing retired in between, halts the
+    /// hart: it would loop forever.
+    fn exception(&mut self, e: Exception) {
+        let (pc, prv) = (self.pc, self.prv);
+        self.take_exception(e);
+        if prv == PRV_M && self.prv == PRV_M && self.pc == pc {
+            if self.vector_fault == Some(self.retired) {
+                self.halted = true;
+                self.wfi = true;
+            }
+            self.vector_fault = Some(self.retired);
+        } else {
+            self.vector_fault = None;
+        }
+    }
+
+    /// Installs (or removes) the hart's tracer; commit tracing moves the
+    /// hart to the slow path.
+    pub fn set_trace(&mut self, t: Option<Box<Tracer>>) {
+        self.hooked = t.as_ref().is_some_and(|t| t.commits);
+        self.trace = t;
+    }
+
+    /// Whether the hart stopped on an unhandled trap in M-mode: its trap
+    /// handler faults at its first instruction, forever.
+    pub fn halted(&self) -> bool {
+        self.halted
     }
 
     /// Raises (`level` true) or lowers the hardware-driven bits of mip given
@@ -224,7 +303,7 @@ impl Hart {
 
     /// In WFI with no interrupt pending and enabled in mie.
     pub fn idle(&self) -> bool {
-        self.wfi && self.csr.mip & self.csr.mie == 0
+        self.wfi && (self.halted || self.csr.mip & self.csr.mie == 0)
     }
 
     /// Breaks the LR reservation (the board does it at the end of a quantum).

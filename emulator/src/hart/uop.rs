@@ -334,6 +334,7 @@ impl Hart {
             ($k:expr, $pc:expr) => {{
                 self.pc = $pc;
                 self.retired = r0 + done + $k as u64 + 1;
+                self.history.cut_block($k as u32 + 1);
                 return done + $k as u64 + 1;
             }};
         }
@@ -342,7 +343,8 @@ impl Hart {
             ($k:expr, $op:ident, $e:expr) => {{
                 self.pc = base.wrapping_add($op.off as u64);
                 self.retired = r0 + done + $k as u64;
-                self.take_exception($e);
+                self.exception($e);
+                self.history.cut_block($k as u32 + 1);
                 return done + $k as u64 + 1;
             }};
         }
@@ -376,6 +378,8 @@ impl Hart {
         }
         loop {
             let n = len.min((max - done) as usize);
+            self.history
+                .record_block(base, page_pa | (base & 0xfff), n as u32, self.prv);
             // SAFETY: the arena holds `start + len` ops (BlockCache::get or
             // lookup returned them) and is never changed while blocks run:
             // only `get` builds or clears it, and flushes wait for it.
@@ -521,11 +525,13 @@ impl Hart {
                             self.pc = base.wrapping_add(op.off as u64);
                             self.retired = r0 + done + k as u64;
                             if let Err(e) = self.execute(&d, bus) {
-                                self.take_exception(e);
+                                self.exception(e);
+                                self.history.cut_block(k as u32 + 1);
                                 return done + k as u64 + 1;
                             }
                             self.retired += 1;
                             if k + 1 == n || self.mmio_accessed || self.wfi {
+                                self.history.cut_block(k as u32 + 1);
                                 return done + k as u64 + 1;
                             }
                         }

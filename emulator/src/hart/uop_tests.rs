@@ -37,11 +37,12 @@ fn same_stream(kernel: &[u8], harts: usize, disk: bool, insns: u64) -> String {
     let mut fast = board(kernel.to_vec(), harts, disk);
     let mut slow = board(kernel.to_vec(), harts, disk);
     for h in &mut slow.harts {
-        h.trace = Some(Box::new(Tracer::new(
+        h.set_trace(Some(Box::new(Tracer::new(
             Box::new(std::io::sink()),
             true,
             false,
-        )));
+        ))));
+        assert!(h.hooked);
     }
     let (mut out_f, mut out_s) = (Vec::new(), Vec::new());
     while fast.retired < insns {

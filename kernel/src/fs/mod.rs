@@ -10,9 +10,6 @@
 //! This file contains the low-level file system manipulation routines. The
 //! (higher-level) system call implementations are in sysfile.rs.
 
-// Failures are xv6's -1, carrying no detail: Result<_, ()>.
-#![allow(clippy::result_unit_err)]
-
 pub mod bio;
 pub mod log;
 
@@ -548,7 +545,11 @@ pub fn readi(
         let bp = bread(ip.dev, addr);
         let m = (n - tot).min(BSIZE - off % BSIZE);
         let start = off % BSIZE;
-        either_copyout(user_dst, dst + tot, &bp.data()[start..start + m])?;
+        either_copyout(
+            user_dst,
+            dst.wrapping_add(tot),
+            &bp.data()[start..start + m],
+        )?;
         tot += m;
         off += m;
     }
@@ -582,7 +583,13 @@ pub fn writei(
         let mut bp = bread(ip.dev, addr);
         let m = (n - tot).min(BSIZE - off % BSIZE);
         let start = off % BSIZE;
-        if either_copyin(&mut bp.data_mut()[start..start + m], user_src, src + tot).is_err() {
+        if either_copyin(
+            &mut bp.data_mut()[start..start + m],
+            user_src,
+            src.wrapping_add(tot),
+        )
+        .is_err()
+        {
             break;
         }
         log_write(&bp);
@@ -635,32 +642,35 @@ fn read_dirent(dp: &mut InodeGuard, off: u32) -> Dirent {
     }
 }
 
-/// Look for a directory entry called name in directory dp. If found, return
-/// a reference to its inode and the byte offset of the entry.
-pub fn dirlookup(dp: &mut InodeGuard, name: &[u8]) -> Option<(InodeRef, u32)> {
+// Find the entry called name in directory dp: its inode number and byte offset.
+fn dirfind(dp: &mut InodeGuard, name: &[u8]) -> Option<(u32, u32)> {
     if dp.typ != T_DIR {
         panic!("dirlookup not DIR");
     }
-
     let mut off = 0;
     while off < dp.size {
         let de = read_dirent(dp, off);
         if de.inum != 0 && namecmp(name, &de.name) {
-            // entry matches path element
-            let dev = dp.dev;
-            return iget(dev, de.inum as u32).map(|ip| (ip, off));
+            return Some((de.inum as u32, off));
         }
         off += DIRENT_SIZE as u32;
     }
     None
 }
 
+/// Look for a directory entry called name in directory dp. If found, return
+/// a reference to its inode and the byte offset of the entry. None also when
+/// the inode table is full.
+pub fn dirlookup(dp: &mut InodeGuard, name: &[u8]) -> Option<(InodeRef, u32)> {
+    let (inum, off) = dirfind(dp, name)?;
+    iget(dp.dev, inum).map(|ip| (ip, off))
+}
+
 /// Write a new directory entry (name, inum) into the directory dp.
 /// Err if the name is already present or on failure (e.g. out of disk blocks).
 pub fn dirlink(dp: &mut InodeGuard, name: &[u8], inum: u32) -> Result<(), ()> {
     // Check that name is not present.
-    if let Some((ip, _)) = dirlookup(dp, name) {
-        iput(ip);
+    if dirfind(dp, name).is_some() {
         return Err(());
     }
 

@@ -8,7 +8,7 @@ use ulib::*;
 entry!(main);
 
 /// The last path component, blank-padded to DIRSIZ (left as is when longer).
-fn fmtname(path: &[u8]) -> CStrBuf<{ DIRSIZ + 1 }> {
+fn fmtname(path: &[u8]) -> CStrBuf<512> {
     let start = path.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
     let p = &path[start..];
     let mut b = CStrBuf::from(p);

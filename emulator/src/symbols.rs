@@ -1,0 +1,201 @@
+//! Symbol tables of the guest's ELF files, for `<symbol+0xoff>` in traces,
+//! trap logs, crash histories and gdb: the kernel's, and user programs' for
+//! U-mode addresses. Rust names are demangled.
+
+use std::fmt::Write as _;
+
+use goblin::elf::sym::{STT_FUNC, STT_NOTYPE, STT_OBJECT};
+use goblin::elf::Elf;
+
+/// How far past a symbol without a size an address still belongs to it.
+const UNSIZED_REACH: u64 = 0x1000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Sym {
+    addr: u64,
+    size: u64,
+    name: String,
+}
+
+/// One address space's symbols, sorted by address.
+#[derive(Clone, Debug, Default)]
+struct Table {
+    syms: Vec<Sym>,
+}
+
+impl Table {
+    fn add(&mut self, elf_bytes: &[u8]) -> Result<(), String> {
+        let elf = Elf::parse(elf_bytes).map_err(|e| format!("not a readable ELF file: {e}"))?;
+        for s in elf.syms.iter() {
+            let kind = s.st_type();
+            if s.st_shndx == 0 || !matches!(kind, STT_FUNC | STT_OBJECT | STT_NOTYPE) {
+                continue;
+            }
+            let Some(raw) = elf.strtab.get_at(s.st_name) else {
+                continue;
+            };
+            // Skip local labels and mapping symbols ($x, $d).
+            if raw.is_empty() || raw.starts_with(".L") || raw.starts_with('$') {
+                continue;
+            }
+            self.syms.push(Sym {
+                addr: s.st_value,
+                size: s.st_size,
+                name: format!("{:#}", rustc_demangle::demangle(raw)),
+            });
+        }
+        // Among symbols at one address, the sized one (a function) goes last,
+        // so a lookup prefers it.
+        self.syms.sort_by_key(|s| (s.addr, s.size != 0));
+        Ok(())
+    }
+
+    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        let i = self.syms.partition_point(|s| s.addr <= addr);
+        let s = &self.syms[i.checked_sub(1)?];
+        let off = addr - s.addr;
+        let inside = if s.size > 0 {
+            off < s.size
+        } else {
+            off < UNSIZED_REACH
+        };
+        inside.then_some((s.name.as_str(), off))
+    }
+
+    fn find(&self, name: &str) -> Option<&Sym> {
+        self.syms
+            .iter()
+            .filter(|s| s.name == name)
+            .max_by_key(|s| s.size)
+    }
+}
+
+/// The kernel's symbols and the user programs' (`--symbols`).
+#[derive(Clone, Debug, Default)]
+pub struct Symbols {
+    kernel: Table,
+    user: Table,
+}
+
+impl Symbols {
+    /// No symbols at all.
+    pub fn new() -> Symbols {
+        Symbols::default()
+    }
+
+    /// Adds the symbols of the kernel (or bare-metal program) ELF, used for
+    /// S- and M-mode addresses. An ELF without symbols adds none.
+    pub fn add_kernel(&mut self, elf: &[u8]) -> Result<(), String> {
+        self.kernel.add(elf)
+    }
+
+    /// Adds the symbols of a user program ELF, used for U-mode addresses.
+    pub fn add_user(&mut self, elf: &[u8]) -> Result<(), String> {
+        self.user.add(elf)
+    }
+
+    /// Whether no symbol was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.kernel.syms.is_empty() && self.user.syms.is_empty()
+    }
+
+    /// The symbol holding `addr` and the offset into it, from the user
+    /// programs' tables when `prv` is U (0), the kernel's otherwise.
+    pub fn lookup(&self, addr: u64, prv: u8) -> Option<(&str, u64)> {
+        if prv == 0 {
+            self.user.lookup(addr)
+        } else {
+            self.kernel.lookup(addr)
+        }
+    }
+
+    /// Appends ` <name+0xoff>` (or ` <name>` at offset 0) for `addr`, or
+    /// nothing when no symbol holds it.
+    pub fn annotate(&self, addr: u64, prv: u8, out: &mut String) {
+        if let Some((name, off)) = self.lookup(addr, prv) {
+            let _ = if off == 0 {
+                write!(out, " <{name}>")
+            } else {
+                write!(out, " <{name}+{off:#x}>")
+            };
+        }
+    }
+
+    /// The extent `[start, end)` of the symbol called `name` (kernel first,
+    /// then user programs); a symbol without a size covers one byte.
+    pub fn extent(&self, name: &str) -> Option<(u64, u64)> {
+        let s = self.kernel.find(name).or_else(|| self.user.find(name))?;
+        Some((s.addr, s.addr + s.size.max(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(syms: &[(u64, u64, &str)]) -> Table {
+        let mut t = Table {
+            syms: syms
+                .iter()
+                .map(|&(addr, size, name)| Sym {
+                    addr,
+                    size,
+                    name: name.into(),
+                })
+                .collect(),
+        };
+        t.syms.sort_by_key(|s| (s.addr, s.size != 0));
+        t
+    }
+
+    #[test]
+    fn lookup_respects_sizes_and_prefers_functions() {
+        let t = table(&[
+            (0x8000_0000, 0, "_start"),
+            (0x8000_0100, 0x20, "main"),
+            (0x8000_0100, 0, "label"),
+            (0x8000_0200, 0x10, "usertrap"),
+        ]);
+        assert_eq!(t.lookup(0x8000_0004), Some(("_start", 4)));
+        assert_eq!(t.lookup(0x8000_0100), Some(("main", 0)));
+        assert_eq!(t.lookup(0x8000_011e), Some(("main", 0x1e)));
+        assert_eq!(t.lookup(0x8000_0120), None);
+        assert_eq!(t.lookup(0x8000_020f), Some(("usertrap", 0xf)));
+        assert_eq!(t.lookup(0x7fff_ffff), None);
+    }
+
+    #[test]
+    fn user_symbols_serve_u_mode_only() {
+        let s = Symbols {
+            kernel: table(&[(0x8000_0000, 0x100, "kmain")]),
+            user: table(&[(0x0, 0x40, "main"), (0x40, 0x10, "fork")]),
+        };
+        let mut out = String::new();
+        s.annotate(0x44, 0, &mut out);
+        s.annotate(0x44, 1, &mut out);
+        s.annotate(0x8000_0000, 1, &mut out);
+        s.annotate(0x8000_0000, 0, &mut out);
+        assert_eq!(out, " <fork+0x4> <kmain>");
+        assert_eq!(s.extent("fork"), Some((0x40, 0x50)));
+        assert_eq!(s.extent("kmain"), Some((0x8000_0000, 0x8000_0100)));
+        assert_eq!(s.extent("nothing"), None);
+    }
+
+    #[test]
+    fn reads_and_demangles_a_real_elf() {
+        // The test binary itself is an ELF with mangled Rust symbols.
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let mut s = Symbols::new();
+        s.add_kernel(&exe).unwrap();
+        // The binary is position independent: find the load bias with one
+        // function, then resolve another.
+        let (start, _) = s.extent("emulator::symbols::Symbols::extent").unwrap();
+        let bias = (Symbols::extent as *const () as u64).wrapping_sub(start);
+        let f = (Symbols::annotate as *const () as u64).wrapping_sub(bias);
+        assert_eq!(
+            s.lookup(f, 3),
+            Some(("emulator::symbols::Symbols::annotate", 0))
+        );
+        assert!(Symbols::new().add_kernel(b"not an elf").is_err());
+    }
+}
