@@ -198,7 +198,9 @@ impl Machine {
             rom,
             fdt,
         };
-        m.reset();
+        // RAM is still all zeros: power on without clearing it again, which
+        // would touch every page of guest memory.
+        m.power_on();
         Ok(m)
     }
 
@@ -206,6 +208,12 @@ impl Machine {
     /// QEMU re-copies its ROM blobs), devices keep their backing state.
     pub fn reset(&mut self) {
         self.bus.ram.data.fill(0);
+        self.power_on();
+    }
+
+    /// The reset state over zeroed RAM: images loaded, harts at the reset
+    /// vector, interrupt lines driven.
+    fn power_on(&mut self) {
         self.loaded = load_images(&self.image, self.bios.as_deref(), &mut self.bus.ram)
             .expect("loaded once already")
             .0;

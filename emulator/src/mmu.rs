@@ -146,7 +146,9 @@ pub fn translate(bus: &mut Bus, va: u64, acc: Access, ctx: &Ctx) -> Result<Leaf,
     })
 }
 
-const TLB_SIZE: usize = 256;
+/// Entries of each TLB: 4 MiB of reach, as the kernel's direct map and
+/// superpage-mapped programs touch many 4 KiB pages.
+const TLB_SIZE: usize = 1024;
 /// The epoch lives in tag bits 63:52; a virtual page number fits below.
 const EPOCH_ONE: u64 = 1 << 52;
 

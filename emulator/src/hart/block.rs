@@ -3,13 +3,16 @@
 //! A block is a run of instructions decoded once from one RAM page: it ends at
 //! the page's end, after `MAX_BLOCK` instructions, or after an instruction
 //! that changes control flow, privilege, translation or interrupt state. The
-//! decoded instructions live in one arena; a direct-mapped table maps a
-//! physical address to its block. The whole cache is dropped (an epoch bump
-//! and an arena reset) on FENCE.I, when the arena is full, and when RAM's
-//! code generation moved because some page holding cached code was written.
+//! decoded instructions and their micro-ops live in one arena; a
+//! direct-mapped table maps a physical address to its block. The whole cache
+//! is dropped (an epoch bump, and an arena reset at the next lookup, so a
+//! running block is never changed under it) on FENCE.I, when the arena is
+//! full, and when RAM's code generation moved because some page holding
+//! cached code was written.
 
 use super::decode::decode_any;
 use super::insn::{Decoded, Insn};
+use super::uop::{lower, Op};
 use crate::bus::Ram;
 
 /// Longest block, in instructions.
@@ -30,7 +33,11 @@ pub struct BlockCache {
     slots: Vec<Slot>,
     /// Decoded instructions of every cached block.
     pub insns: Vec<Decoded>,
+    /// Their micro-ops, index for index.
+    pub ops: Vec<Op>,
     epoch: u64,
+    /// The arena is to be emptied at the next lookup.
+    stale: bool,
     seen_gen: u64,
     /// Lookups served from the cache, and blocks decoded.
     pub hits: u64,
@@ -77,17 +84,19 @@ impl BlockCache {
                 SLOTS
             ],
             insns: Vec::with_capacity(ARENA),
+            ops: Vec::with_capacity(ARENA),
             epoch: 1,
+            stale: false,
             seen_gen: 0,
             hits: 0,
             misses: 0,
         }
     }
 
-    /// Drops every cached block.
+    /// Drops every cached block (the arena itself at the next lookup).
     pub fn flush(&mut self) {
         self.epoch += 1;
-        self.insns.clear();
+        self.stale = true;
     }
 
     /// The block at physical address `pa` as (first index in `insns`,
@@ -99,6 +108,11 @@ impl BlockCache {
             self.seen_gen = ram.code_gen;
             self.flush();
         }
+        if self.stale {
+            self.stale = false;
+            self.insns.clear();
+            self.ops.clear();
+        }
         let i = (pa >> 1) as usize & (SLOTS - 1);
         let s = self.slots[i];
         if s.pa == pa && s.epoch == self.epoch {
@@ -108,13 +122,28 @@ impl BlockCache {
         self.build(ram, pa, i)
     }
 
+    /// The cached block at `pa`, if any (nothing is decoded).
+    #[inline(always)]
+    pub fn lookup(&self, pa: u64) -> Option<(usize, usize)> {
+        let s = self.slots[(pa >> 1) as usize & (SLOTS - 1)];
+        (s.pa == pa && s.epoch == self.epoch).then_some((s.start as usize, s.len as usize))
+    }
+
+    /// Whether no page holding cached code was written since the last `get`.
+    #[inline(always)]
+    pub fn fresh(&self, ram: &Ram) -> bool {
+        ram.code_gen == self.seen_gen
+    }
+
     /// Decodes the block at `pa` into the arena and slot `slot`.
     fn build(&mut self, ram: &mut Ram, pa: u64, slot: usize) -> Option<(usize, usize)> {
         let off = ram.offset(pa, 2)?;
         let page_end = ((pa | 0xfff) + 1 - pa) as usize + off;
         let end = page_end.min(ram.data.len());
         if self.insns.len() + MAX_BLOCK > ARENA {
-            self.flush();
+            self.epoch += 1;
+            self.insns.clear();
+            self.ops.clear();
         }
         let start = self.insns.len();
         let mut o = off;
@@ -130,6 +159,7 @@ impl BlockCache {
             };
             let d = decode_any(raw);
             self.insns.push(d);
+            self.ops.push(lower(&d, (o - off) as u16));
             o += d.len as usize;
             if ends_block(&d.insn) {
                 break;

@@ -21,6 +21,7 @@ pub mod insn;
 mod mem;
 pub mod rvc;
 pub mod trap;
+pub mod uop;
 
 use crate::bus::Bus;
 use crate::history::History;
@@ -187,22 +188,7 @@ impl Hart {
             self.step(bus);
             return 1;
         };
-        let n = len.min(max as usize);
-        self.history.record_block(self.pc, pa, n as u32, self.prv);
-        for i in start..start + n {
-            let d = self.blocks.insns[i];
-            if let Err(e) = self.execute(&d, bus) {
-                self.exception(e);
-                self.history.cut_block((i - start + 1) as u32);
-                return (i - start + 1) as u64;
-            }
-            self.retired += 1;
-            if self.mmio_accessed {
-                self.history.cut_block((i - start + 1) as u32);
-                return (i - start + 1) as u64;
-            }
-        }
-        n as u64
+        self.run_ops(bus, start, len, pa & !0xfff, max)
     }
 
     /// Fetches, decodes and executes one instruction, taking any trap.

@@ -1,0 +1,571 @@
+//! The fast path: decoded instructions lowered into narrow micro-ops (one
+//! flat opcode byte, registers, immediate, offset in the block), and the
+//! loop that runs a cached block of them. Anything uncommon (CSRs, system,
+//! atomics, floating point) is a `Slow` op that runs through `execute`.
+
+use super::csr::MSTATUS_FS;
+use super::execute::{alu, alu_w, sign_extend};
+use super::fpu::nan_box;
+use super::insn::{AluOp, Cond, Decoded, FpFmt, Insn, Width};
+use super::Exception;
+use super::Hart;
+use crate::bus::Bus;
+
+/// Flat opcodes of the micro-ops: one jump-table dispatch per instruction.
+/// Everything up to `Auipc` only writes rd and cannot trap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Addw,
+    Subw,
+    Sllw,
+    Srlw,
+    Sraw,
+    Mulw,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+    Addi,
+    Slti,
+    Sltiu,
+    Xori,
+    Ori,
+    Andi,
+    Slli,
+    Srli,
+    Srai,
+    Addiw,
+    Slliw,
+    Srliw,
+    Sraiw,
+    Lui,
+    Auipc,
+    Jal,
+    Jalr,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
+    Lb,
+    Lh,
+    Lw,
+    Ld,
+    Lbu,
+    Lhu,
+    Lwu,
+    Sb,
+    Sh,
+    Sw,
+    Sd,
+    Flw,
+    Fld,
+    Fsw,
+    Fsd,
+    /// Other F/D instructions, through `Hart::execute_fp`.
+    Fp,
+    Nop,
+    /// Runs the block's `Decoded` through `Hart::execute`.
+    Slow,
+}
+
+/// One micro-op. `off` is the instruction's byte offset from the block's
+/// first instruction (blocks never leave a page), `len` its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: Kind,
+    pub rd: u8,
+    pub rs1: u8,
+    pub rs2: u8,
+    pub imm: i32,
+    pub off: u16,
+    pub len: u8,
+}
+
+fn reg_kind(op: AluOp, w: bool) -> Kind {
+    use AluOp as A;
+    match (op, w) {
+        (A::Add, false) => Kind::Add,
+        (A::Sub, false) => Kind::Sub,
+        (A::Sll, false) => Kind::Sll,
+        (A::Slt, false) => Kind::Slt,
+        (A::Sltu, false) => Kind::Sltu,
+        (A::Xor, false) => Kind::Xor,
+        (A::Srl, false) => Kind::Srl,
+        (A::Sra, false) => Kind::Sra,
+        (A::Or, false) => Kind::Or,
+        (A::And, false) => Kind::And,
+        (A::Mul, false) => Kind::Mul,
+        (A::Mulh, false) => Kind::Mulh,
+        (A::Mulhsu, false) => Kind::Mulhsu,
+        (A::Mulhu, false) => Kind::Mulhu,
+        (A::Div, false) => Kind::Div,
+        (A::Divu, false) => Kind::Divu,
+        (A::Rem, false) => Kind::Rem,
+        (A::Remu, false) => Kind::Remu,
+        (A::Add, true) => Kind::Addw,
+        (A::Sub, true) => Kind::Subw,
+        (A::Sll, true) => Kind::Sllw,
+        (A::Srl, true) => Kind::Srlw,
+        (A::Sra, true) => Kind::Sraw,
+        (A::Mul, true) => Kind::Mulw,
+        (A::Div, true) => Kind::Divw,
+        (A::Divu, true) => Kind::Divuw,
+        (A::Rem, true) => Kind::Remw,
+        (A::Remu, true) => Kind::Remuw,
+        _ => Kind::Slow,
+    }
+}
+
+fn imm_kind(op: AluOp, w: bool) -> Kind {
+    use AluOp as A;
+    match (op, w) {
+        (A::Add, false) => Kind::Addi,
+        (A::Slt, false) => Kind::Slti,
+        (A::Sltu, false) => Kind::Sltiu,
+        (A::Xor, false) => Kind::Xori,
+        (A::Or, false) => Kind::Ori,
+        (A::And, false) => Kind::Andi,
+        (A::Sll, false) => Kind::Slli,
+        (A::Srl, false) => Kind::Srli,
+        (A::Sra, false) => Kind::Srai,
+        (A::Add, true) => Kind::Addiw,
+        (A::Sll, true) => Kind::Slliw,
+        (A::Srl, true) => Kind::Srliw,
+        (A::Sra, true) => Kind::Sraiw,
+        _ => Kind::Slow,
+    }
+}
+
+/// Lowers `d`, found `off` bytes into its block, to a micro-op.
+pub fn lower(d: &Decoded, off: u16) -> Op {
+    let (kind, rd, rs1, rs2, imm) = match d.insn {
+        Insn::Op {
+            op,
+            w,
+            rd,
+            rs1,
+            rs2,
+        } => (reg_kind(op, w), rd, rs1, rs2, 0),
+        Insn::OpImm {
+            op,
+            w,
+            rd,
+            rs1,
+            imm,
+        } => (imm_kind(op, w), rd, rs1, 0, imm),
+        Insn::Lui { rd, imm } => (Kind::Lui, rd, 0, 0, imm),
+        Insn::Auipc { rd, imm } => (Kind::Auipc, rd, 0, 0, imm),
+        Insn::Jal { rd, imm } => (Kind::Jal, rd, 0, 0, imm),
+        Insn::Jalr { rd, rs1, imm } => (Kind::Jalr, rd, rs1, 0, imm),
+        Insn::Branch {
+            cond,
+            rs1,
+            rs2,
+            imm,
+        } => {
+            let k = match cond {
+                Cond::Eq => Kind::Beq,
+                Cond::Ne => Kind::Bne,
+                Cond::Lt => Kind::Blt,
+                Cond::Ge => Kind::Bge,
+                Cond::Ltu => Kind::Bltu,
+                Cond::Geu => Kind::Bgeu,
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::Load {
+            width,
+            signed,
+            rd,
+            rs1,
+            imm,
+        } => {
+            let k = match (width, signed) {
+                (Width::B, true) => Kind::Lb,
+                (Width::H, true) => Kind::Lh,
+                (Width::W, true) => Kind::Lw,
+                (Width::D, _) => Kind::Ld,
+                (Width::B, false) => Kind::Lbu,
+                (Width::H, false) => Kind::Lhu,
+                (Width::W, false) => Kind::Lwu,
+            };
+            (k, rd, rs1, 0, imm)
+        }
+        Insn::Store {
+            width,
+            rs1,
+            rs2,
+            imm,
+        } => {
+            let k = match width {
+                Width::B => Kind::Sb,
+                Width::H => Kind::Sh,
+                Width::W => Kind::Sw,
+                Width::D => Kind::Sd,
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::FLoad { fmt, rd, rs1, imm } => {
+            let k = if fmt == FpFmt::S {
+                Kind::Flw
+            } else {
+                Kind::Fld
+            };
+            (k, rd, rs1, 0, imm)
+        }
+        Insn::FStore { fmt, rs1, rs2, imm } => {
+            let k = if fmt == FpFmt::S {
+                Kind::Fsw
+            } else {
+                Kind::Fsd
+            };
+            (k, 0, rs1, rs2, imm)
+        }
+        Insn::Fma { .. }
+        | Insn::FBin { .. }
+        | Insn::FSqrt { .. }
+        | Insn::FCmp { .. }
+        | Insn::FClass { .. }
+        | Insn::FCvtToInt { .. }
+        | Insn::FCvtFromInt { .. }
+        | Insn::FCvtFmt { .. }
+        | Insn::FMvToInt { .. }
+        | Insn::FMvFromInt { .. } => (Kind::Fp, 0, 0, 0, 0),
+        Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
+        _ => (Kind::Slow, 0, 0, 0, 0),
+    };
+    // Writes of x0 by instructions that cannot trap do nothing.
+    let kind = if rd == 0 && kind as u8 <= Kind::Auipc as u8 {
+        Kind::Nop
+    } else {
+        kind
+    };
+    Op {
+        kind,
+        rd: rd & 31,
+        rs1: rs1 & 31,
+        rs2: rs2 & 31,
+        imm,
+        off,
+        len: d.len,
+    }
+}
+
+impl Hart {
+    /// Runs the cached block `start..start + len` of the arena, whose first
+    /// instruction is at pc in the RAM page at `page_pa`, and then the cached
+    /// blocks it leads to, up to `max` (> 0) instructions. Interrupts need no
+    /// look in between: mip and mie change only by slow ops, which end the run.
+    /// Returns how many were used (retired, or the last one trapped), leaving
+    /// pc, `retired` and any trap as `execute` one at a time would. It stops
+    /// at anything the run loop must see: a slow op ending its block, a
+    /// trap, a device access, a jump to an uncached block or page.
+    #[inline(always)]
+    pub(super) fn run_ops(
+        &mut self,
+        bus: &mut Bus,
+        mut start: usize,
+        mut len: usize,
+        mut page_pa: u64,
+        max: u64,
+    ) -> u64 {
+        let mut base = self.pc;
+        let r0 = self.retired;
+        let mut done = 0u64;
+        macro_rules! x {
+            ($r:expr) => {
+                self.x[$r as usize]
+            };
+        }
+        // Lowering turned writes of x0 into Nops, except for loads and jumps.
+        macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                self.x[$r as usize] = v;
+            }};
+        }
+        macro_rules! set0 {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                self.x[$r as usize] = v;
+                self.x[0] = 0;
+            }};
+        }
+        macro_rules! rr {
+            ($op:ident, |$a:ident, $b:ident| $e:expr) => {{
+                let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                set!($op.rd, $e)
+            }};
+        }
+        macro_rules! ri {
+            ($op:ident, |$a:ident, $b:ident| $e:expr) => {{
+                let ($a, $b) = (x!($op.rs1), $op.imm as i64 as u64);
+                set!($op.rd, $e)
+            }};
+        }
+        macro_rules! w {
+            ($e:expr) => {
+                $e as i32 as i64 as u64
+            };
+        }
+        // Op `k` retired and the run loop must look: pc at `$pc`.
+        macro_rules! leave {
+            ($k:expr, $pc:expr) => {{
+                self.pc = $pc;
+                self.retired = r0 + done + $k as u64 + 1;
+                self.history.cut_block($k as u32 + 1);
+                return done + $k as u64 + 1;
+            }};
+        }
+        // Op `k` trapped: nothing of it happened, pc points at it.
+        macro_rules! fault {
+            ($k:expr, $op:ident, $e:expr) => {{
+                self.pc = base.wrapping_add($op.off as u64);
+                self.retired = r0 + done + $k as u64;
+                self.exception($e);
+                self.history.cut_block($k as u32 + 1);
+                return done + $k as u64 + 1;
+            }};
+        }
+        macro_rules! next {
+            ($op:ident) => {
+                base.wrapping_add(($op.off + $op.len as u16) as u64)
+            };
+        }
+        macro_rules! load {
+            ($k:expr, $op:ident, $w:expr, |$v:ident| $ext:expr) => {{
+                let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
+                match self.load(bus, va, $w) {
+                    Ok($v) => set0!($op.rd, $ext),
+                    Err(e) => fault!($k, $op, e),
+                }
+                if self.mmio_accessed {
+                    leave!($k, next!($op));
+                }
+            }};
+        }
+        macro_rules! store {
+            ($k:expr, $op:ident, $w:expr) => {{
+                let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
+                if let Err(e) = self.store(bus, va, $w, x!($op.rs2)) {
+                    fault!($k, $op, e);
+                }
+                if self.mmio_accessed {
+                    leave!($k, next!($op));
+                }
+            }};
+        }
+        loop {
+            let n = len.min((max - done) as usize);
+            self.history
+                .record_block(base, page_pa | (base & 0xfff), n as u32, self.prv);
+            // SAFETY: the arena holds `start + len` ops (BlockCache::get or
+            // lookup returned them) and is never changed while blocks run:
+            // only `get` builds or clears it, and flushes wait for it.
+            let ops = unsafe { std::slice::from_raw_parts(self.blocks.ops.as_ptr().add(start), n) };
+            // Where the block leads: a taken branch or jump, or fall-through.
+            let to = 'block: {
+                macro_rules! branch {
+                    ($op:ident, |$a:ident, $b:ident| $c:expr) => {{
+                        let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                        if $c {
+                            break 'block base
+                                .wrapping_add($op.off as u64)
+                                .wrapping_add($op.imm as i64 as u64);
+                        }
+                    }};
+                }
+                for (k, op) in ops.iter().enumerate() {
+                    match op.kind {
+                        Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
+                        Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
+                        Kind::Sll => rr!(op, |a, b| a << (b & 63)),
+                        Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                        Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
+                        Kind::Xor => rr!(op, |a, b| a ^ b),
+                        Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
+                        Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                        Kind::Or => rr!(op, |a, b| a | b),
+                        Kind::And => rr!(op, |a, b| a & b),
+                        Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
+                        Kind::Mulh => rr!(op, |a, b| alu(AluOp::Mulh, a, b)),
+                        Kind::Mulhsu => rr!(op, |a, b| alu(AluOp::Mulhsu, a, b)),
+                        Kind::Mulhu => rr!(op, |a, b| alu(AluOp::Mulhu, a, b)),
+                        Kind::Div => rr!(op, |a, b| alu(AluOp::Div, a, b)),
+                        Kind::Divu => rr!(op, |a, b| alu(AluOp::Divu, a, b)),
+                        Kind::Rem => rr!(op, |a, b| alu(AluOp::Rem, a, b)),
+                        Kind::Remu => rr!(op, |a, b| alu(AluOp::Remu, a, b)),
+                        Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                        Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
+                        Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
+                        Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
+                        Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
+                        Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
+                        Kind::Divw => rr!(op, |a, b| alu_w(AluOp::Div, a, b)),
+                        Kind::Divuw => rr!(op, |a, b| alu_w(AluOp::Divu, a, b)),
+                        Kind::Remw => rr!(op, |a, b| alu_w(AluOp::Rem, a, b)),
+                        Kind::Remuw => rr!(op, |a, b| alu_w(AluOp::Remu, a, b)),
+                        Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
+                        Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                        Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
+                        Kind::Xori => ri!(op, |a, b| a ^ b),
+                        Kind::Ori => ri!(op, |a, b| a | b),
+                        Kind::Andi => ri!(op, |a, b| a & b),
+                        Kind::Slli => ri!(op, |a, b| a << (b & 63)),
+                        Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
+                        Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                        Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                        Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
+                        Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
+                        Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
+                        Kind::Lui => set!(op.rd, op.imm as i64 as u64),
+                        Kind::Auipc => set!(
+                            op.rd,
+                            base.wrapping_add(op.off as u64)
+                                .wrapping_add(op.imm as i64 as u64)
+                        ),
+                        Kind::Jal => {
+                            let pc = base.wrapping_add(op.off as u64);
+                            set0!(op.rd, pc.wrapping_add(op.len as u64));
+                            break 'block pc.wrapping_add(op.imm as i64 as u64);
+                        }
+                        Kind::Jalr => {
+                            let target = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
+                            set0!(op.rd, next!(op));
+                            break 'block target;
+                        }
+                        Kind::Beq => branch!(op, |a, b| a == b),
+                        Kind::Bne => branch!(op, |a, b| a != b),
+                        Kind::Blt => branch!(op, |a, b| (a as i64) < (b as i64)),
+                        Kind::Bge => branch!(op, |a, b| (a as i64) >= (b as i64)),
+                        Kind::Bltu => branch!(op, |a, b| a < b),
+                        Kind::Bgeu => branch!(op, |a, b| a >= b),
+                        Kind::Lb => load!(k, op, Width::B, |v| sign_extend(v, 1)),
+                        Kind::Lh => load!(k, op, Width::H, |v| sign_extend(v, 2)),
+                        Kind::Lw => load!(k, op, Width::W, |v| sign_extend(v, 4)),
+                        Kind::Ld => load!(k, op, Width::D, |v| v),
+                        Kind::Lbu => load!(k, op, Width::B, |v| v),
+                        Kind::Lhu => load!(k, op, Width::H, |v| v),
+                        Kind::Lwu => load!(k, op, Width::W, |v| v),
+                        Kind::Sb => store!(k, op, Width::B),
+                        Kind::Sh => store!(k, op, Width::H),
+                        Kind::Sw => store!(k, op, Width::W),
+                        Kind::Sd => store!(k, op, Width::D),
+                        Kind::Flw | Kind::Fld => {
+                            if self.csr.mstatus & MSTATUS_FS == 0 {
+                                let raw = self.blocks.insns[start + k].raw;
+                                fault!(k, op, Exception::Illegal(raw));
+                            }
+                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                            let w = if op.kind == Kind::Flw {
+                                Width::W
+                            } else {
+                                Width::D
+                            };
+                            match self.load(bus, va, w) {
+                                Ok(v) => {
+                                    let v = if w == Width::W { nan_box(v as u32) } else { v };
+                                    self.f[op.rd as usize] = v;
+                                    self.csr.mstatus |= MSTATUS_FS;
+                                }
+                                Err(e) => fault!(k, op, e),
+                            }
+                            if self.mmio_accessed {
+                                leave!(k, next!(op));
+                            }
+                        }
+                        Kind::Fsw | Kind::Fsd => {
+                            if self.csr.mstatus & MSTATUS_FS == 0 {
+                                let raw = self.blocks.insns[start + k].raw;
+                                fault!(k, op, Exception::Illegal(raw));
+                            }
+                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                            let w = if op.kind == Kind::Fsw {
+                                Width::W
+                            } else {
+                                Width::D
+                            };
+                            if let Err(e) = self.store(bus, va, w, self.f[op.rs2 as usize]) {
+                                fault!(k, op, e);
+                            }
+                            if self.mmio_accessed {
+                                leave!(k, next!(op));
+                            }
+                        }
+                        Kind::Fp => {
+                            let d = self.blocks.insns[start + k];
+                            if let Err(e) = self.execute_fp(&d, bus) {
+                                fault!(k, op, e);
+                            }
+                        }
+                        Kind::Nop => {}
+                        Kind::Slow => {
+                            let d = self.blocks.insns[start + k];
+                            self.pc = base.wrapping_add(op.off as u64);
+                            self.retired = r0 + done + k as u64;
+                            if let Err(e) = self.execute(&d, bus) {
+                                self.exception(e);
+                                self.history.cut_block(k as u32 + 1);
+                                return done + k as u64 + 1;
+                            }
+                            self.retired += 1;
+                            if k + 1 == n || self.mmio_accessed || self.wfi {
+                                self.history.cut_block(k as u32 + 1);
+                                return done + k as u64 + 1;
+                            }
+                        }
+                    }
+                }
+                let last = ops[n - 1];
+                next!(last)
+            };
+            done += n as u64;
+            // Chain to the next block while it is cached and the budget
+            // lasts: in this page directly, elsewhere through the fetch
+            // TLB. Otherwise the run loop takes over.
+            let cached = if done >= max || !self.blocks.fresh(&bus.ram) {
+                None
+            } else if (to ^ base) >> 12 == 0 {
+                self.blocks.lookup(page_pa | (to & 0xfff))
+            } else if let Some(pp) = self.mmu.lookup_code(to) {
+                page_pa = pp;
+                self.blocks.lookup(pp | (to & 0xfff))
+            } else {
+                None
+            };
+            match cached {
+                Some((s, l)) => (start, len, base) = (s, l, to),
+                None => {
+                    self.pc = to;
+                    self.retired = r0 + done;
+                    return done;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "uop_tests.rs"]
+mod tests;

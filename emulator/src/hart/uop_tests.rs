@@ -1,0 +1,112 @@
+// The fast path (cached blocks of micro-ops) against the slow path (one
+// instruction at a time, as commit tracing runs): same instruction stream.
+
+use super::*;
+use crate::devices::Disk;
+use crate::machine::{Config, Machine};
+use crate::trace::Tracer;
+
+fn board(kernel: Vec<u8>, harts: usize, disk: bool) -> Machine {
+    Machine::new(Config {
+        ram_size: 128 << 20,
+        harts,
+        kernel,
+        bios: None,
+        disk: disk.then(|| Disk::from_bytes(images::FS_IMG.to_vec())),
+        virtio_modern: false,
+        bootargs: None,
+    })
+    .unwrap()
+}
+
+/// Everything architectural about a hart that the stream decides.
+fn state(h: &Hart) -> (Vec<u64>, Vec<u64>, u64, u64, u8, Vec<Option<u64>>) {
+    let csrs = [
+        0x300, 0x341, 0x342, 0x343, 0x100, 0x141, 0x142, 0x143, 0x180, 0x344,
+    ]
+    .iter()
+    .map(|&c| h.csr_read_debug(c))
+    .collect();
+    (h.x.to_vec(), h.f.to_vec(), h.pc, h.retired, h.prv, csrs)
+}
+
+/// Runs `insns` instructions of `kernel` twice, fast and stepped, and
+/// asserts both end in the same state with the same console output, which
+/// is returned.
+fn same_stream(kernel: &[u8], harts: usize, disk: bool, insns: u64) -> String {
+    let mut fast = board(kernel.to_vec(), harts, disk);
+    let mut slow = board(kernel.to_vec(), harts, disk);
+    for h in &mut slow.harts {
+        h.set_trace(Some(Box::new(Tracer::new(
+            Box::new(std::io::sink()),
+            true,
+            false,
+        ))));
+        assert!(h.hooked);
+    }
+    let (mut out_f, mut out_s) = (Vec::new(), Vec::new());
+    while fast.retired < insns {
+        let (ef, es) = (fast.run(200_000), slow.run(200_000));
+        assert_eq!(ef, es, "event at {}", fast.retired);
+        out_f.extend(fast.take_output());
+        out_s.extend(slow.take_output());
+        assert_eq!(fast.retired, slow.retired);
+        for (a, b) in fast.harts.iter().zip(&slow.harts) {
+            assert_eq!(state(a), state(b), "hart {} at {}", a.id, fast.retired);
+        }
+        if let crate::machine::Event::Finished(_) = ef {
+            break;
+        }
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&out_f),
+        String::from_utf8_lossy(&out_s)
+    );
+    String::from_utf8_lossy(&out_f).into_owned()
+}
+
+#[test]
+fn xv6_boot_runs_the_same_fast_and_stepped() {
+    let out = same_stream(images::KERNEL_ELF, 3, true, 4_000_000);
+    assert!(out.contains("xv6"), "{out}");
+}
+
+#[test]
+fn bench_programs_run_the_same_fast_and_stepped() {
+    for name in ["bench_mix", "bench_mem", "bench_fp"] {
+        let elf = std::fs::read(images::guest(name)).unwrap();
+        same_stream(&elf, 1, false, 1_500_000);
+    }
+    for name in [
+        "isa_int",
+        "isa_amo",
+        "isa_fp",
+        "sv39",
+        "priv_traps",
+        "smp_amo",
+    ] {
+        let elf = std::fs::read(images::guest(name)).unwrap();
+        let out = same_stream(&elf, 2, false, 50_000_000);
+        assert!(out.contains("checks passed"), "{name}: {out}");
+    }
+}
+
+#[test]
+fn lowering_keeps_offsets_and_maps_x0_writes() {
+    // addi x0,x0,0 at offset 6 does nothing; addi x1,x0,1 is an Addi.
+    let d = crate::hart::decode::decode_any(0x00000013);
+    let op = lower(&d, 6);
+    assert_eq!((op.kind, op.rd, op.off, op.len), (Kind::Nop, 0, 6, 4));
+    let op = lower(&crate::hart::decode::decode_any(0x00100093), 8);
+    assert_eq!((op.kind, op.rd, op.imm, op.off), (Kind::Addi, 1, 1, 8));
+    // ld x0,0(a1) still loads (it may fault).
+    let op = lower(&crate::hart::decode::decode_any(0x0005b003), 0);
+    assert_eq!((op.kind, op.rd, op.rs1), (Kind::Ld, 0, 11));
+    // c.j is a Jal with rd 0 and length 2.
+    let d = crate::hart::decode::decode_any(0xa001);
+    assert_eq!(lower(&d, 0).kind, Kind::Jal);
+    assert_eq!(lower(&d, 0).len, 2);
+    // csrr is slow.
+    let d = crate::hart::decode::decode_any(0xf1402573);
+    assert_eq!(lower(&d, 0).kind, Kind::Slow);
+}
