@@ -161,8 +161,19 @@ fn a_guest_panic_prints_the_history() {
         lines[0],
         "rvcow: guest kernel panicked: panic: deliberate crash at depth 3"
     );
-    assert_eq!(lines[1], "rvcow: last 4 instructions of hart 0:");
-    for l in &lines[2..6] {
+    // The backtrace the guest printed, symbolized (a return address names
+    // the function of its call, at ra - 1), then the history.
+    assert_eq!(lines[1], "rvcow: backtrace:");
+    assert!(
+        lines[2].starts_with("  0x00000000800") && lines[2].ends_with(" <crash::spin_forever+0x4>"),
+        "{err}"
+    );
+    assert!(
+        lines[3].starts_with("  0x00000000800") && lines[3].ends_with(" <guest_main+0x8>"),
+        "{err}"
+    );
+    assert_eq!(lines[4], "rvcow: last 4 instructions of hart 0:");
+    for l in &lines[5..9] {
         assert!(l.starts_with("core   0: 3 0x"), "{l}");
         assert!(l.contains(" <crash::spin_forever"), "{l}");
     }

@@ -34,6 +34,11 @@ fn spin_forever() -> ! {
 #[inline(never)]
 fn deliberate_panic(depth: u32) -> ! {
     println!("panic: deliberate crash at depth {depth}");
+    // A kernel-style backtrace: return addresses, one per line (made up here:
+    // 4 bytes into spin_forever and 8 into guest_main), for rvcow to symbolize.
+    println!("backtrace:");
+    println!("{:#x}", spin_forever as usize + 4);
+    println!("{:#x}", guest_main as usize + 8);
     spin_forever()
 }
 
