@@ -335,7 +335,28 @@ fn load_symbols(args: &Args, kernel: &[u8]) -> Result<Symbols, String> {
         s.add_user(&bytes)
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
+    if args.kernel.is_none() && args.symbols.is_empty() {
+        add_bundled_programs(&mut s);
+    }
     Ok(s)
+}
+
+/// The symbols of every program on the bundled file system (they keep their
+/// symbol tables), so traces of the bundled xv6 name user code too.
+fn add_bundled_programs(s: &mut Symbols) {
+    let Ok(img) = images::fsck::Image::parse(images::FS_IMG) else {
+        return;
+    };
+    let Ok(root) = img.dir_entries(abi::fs::ROOTINO) else {
+        return;
+    };
+    for (_, name) in root {
+        if let Ok(bytes) = img.read_file(&format!("/{name}")) {
+            if bytes.starts_with(b"\x7fELF") {
+                let _ = s.add_user(&bytes);
+            }
+        }
+    }
 }
 
 /// Installs the tracers `--trace*` ask for; returns their outputs, to flush.

@@ -93,6 +93,9 @@ fn ls_lists_every_program() {
         "wc",
         "zombie",
         "cowtest",
+        "badcalls",
+        "cowcheck",
+        "forkstorm",
         "sleep",
     ];
     let mut expected = vec![".".to_string(), "..".to_string(), "README".to_string()];
@@ -149,8 +152,8 @@ fn redirection_pipes_and_directories() {
     );
     let expected = format!(
         "$ echo hello > f\n$ cat f\nhello\n$ cat README | grep xv6 | wc\n{} {words} {bytes} \n\
-         $ mkdir d\n$ cd d\n$ /echo x > y\n$ /ls\n.              1 23 48\n..             1 1 1024\n\
-         y              2 24 2\n$ /cat y\nx\n$ cd ..\n$ rm f\n$ cat f\ncat: cannot open f\n$ ",
+         $ mkdir d\n$ cd d\n$ /echo x > y\n$ /ls\n.              1 26 48\n..             1 1 1024\n\
+         y              2 27 2\n$ /cat y\nx\n$ cd ..\n$ rm f\n$ cat f\ncat: cannot open f\n$ ",
         xv6_lines.len()
     );
     assert_eq!(session(&out), expected);
@@ -235,4 +238,41 @@ fn grind_survives_a_fixed_budget() {
     for bad in ["panic", "grind: fail", "usertrap", "FAILED"] {
         assert!(!text.contains(bad), "{bad}: {text}");
     }
+}
+
+/// A user-mode trace of the bundled system names user code: rvcow reads the
+/// programs' symbols from the bundled file system and tells the programs (all
+/// linked at 0) apart by the instruction bytes.
+#[test]
+fn user_mode_trace_names_the_bundled_programs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
+        .args([
+            "--smp",
+            "1",
+            "--trace",
+            "--trace-priv",
+            "u",
+            "--trace-count",
+            "3000",
+        ])
+        .args([
+            "--run",
+            "ls",
+            "--expect",
+            "README",
+            "--max-insns",
+            SHELL_BUDGET,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = trace.lines().collect();
+    assert_eq!(lines.len(), 3000, "{trace}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("core   0: 0 0x")),
+        "{trace}"
+    );
+    assert!(lines.iter().any(|l| l.contains(" <init::main+")), "{trace}");
+    assert!(lines.iter().any(|l| l.contains(" <sh::")), "{trace}");
 }

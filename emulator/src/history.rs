@@ -161,7 +161,7 @@ pub fn history_line(hart: u64, e: &Entry, symbols: &Symbols) -> String {
         write!(s, "0x{:08x})", e.raw)
     };
     let _ = write!(s, "  ; {}", disasm(&d, e.pc));
-    symbols.annotate(e.pc, e.prv, &mut s);
+    symbols.annotate_code(e.pc, e.prv, d.raw, d.len, &mut s);
     s
 }
 

@@ -70,11 +70,32 @@ impl Table {
     }
 }
 
-/// The kernel's symbols and the user programs' (`--symbols`).
+/// A user program: its symbols and its loadable bytes, which tell programs
+/// linked at the same addresses apart.
+#[derive(Clone, Debug, Default)]
+struct Program {
+    table: Table,
+    /// (virtual address, file bytes) of each PT_LOAD segment.
+    segments: Vec<(u64, Vec<u8>)>,
+}
+
+impl Program {
+    /// Whether the program's bytes at `addr` are `code` (`len` bytes).
+    fn holds(&self, addr: u64, code: u32, len: u8) -> bool {
+        let want = &code.to_le_bytes()[..len as usize];
+        self.segments.iter().any(|(base, bytes)| {
+            let off = addr.wrapping_sub(*base) as usize;
+            addr >= *base && bytes.get(off..off + want.len()) == Some(want)
+        })
+    }
+}
+
+/// The kernel's symbols and the user programs' (`--symbols`, or the bundled
+/// file system's programs).
 #[derive(Clone, Debug, Default)]
 pub struct Symbols {
     kernel: Table,
-    user: Table,
+    user: Vec<Program>,
 }
 
 impl Symbols {
@@ -91,21 +112,58 @@ impl Symbols {
 
     /// Adds the symbols of a user program ELF, used for U-mode addresses.
     pub fn add_user(&mut self, elf: &[u8]) -> Result<(), String> {
-        self.user.add(elf)
+        let mut table = Table::default();
+        table.add(elf)?;
+        let parsed = Elf::parse(elf).map_err(|e| format!("not a readable ELF file: {e}"))?;
+        let segments = parsed
+            .program_headers
+            .iter()
+            .filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
+            .filter_map(|ph| {
+                let range = ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize;
+                Some((ph.p_vaddr, elf.get(range)?.to_vec()))
+            })
+            .collect();
+        self.user.push(Program { table, segments });
+        Ok(())
     }
 
     /// Whether no symbol was loaded.
     pub fn is_empty(&self) -> bool {
-        self.kernel.syms.is_empty() && self.user.syms.is_empty()
+        self.kernel.syms.is_empty() && self.user.iter().all(|p| p.table.syms.is_empty())
     }
 
-    /// The symbol holding `addr` and the offset into it, from the user
-    /// programs' tables when `prv` is U (0), the kernel's otherwise.
+    /// The symbol holding `addr` and the offset into it: the kernel's unless
+    /// `prv` is U (0); then the user program's when exactly one is loaded
+    /// (with several, use [`Symbols::lookup_code`]).
     pub fn lookup(&self, addr: u64, prv: u8) -> Option<(&str, u64)> {
-        if prv == 0 {
-            self.user.lookup(addr)
-        } else {
-            self.kernel.lookup(addr)
+        match (prv, self.user.as_slice()) {
+            (0, [one]) => one.table.lookup(addr),
+            (0, _) => None,
+            _ => self.kernel.lookup(addr),
+        }
+    }
+
+    /// As [`Symbols::lookup`], and for U-mode addresses with several user
+    /// programs loaded (all linked at 0), the first program whose bytes at
+    /// `addr` are the instruction `code` of `len` bytes being executed there.
+    pub fn lookup_code(&self, addr: u64, prv: u8, code: u32, len: u8) -> Option<(&str, u64)> {
+        if prv != 0 || self.user.len() < 2 {
+            return self.lookup(addr, prv);
+        }
+        let p = self.user.iter().find(|p| p.holds(addr, code, len))?;
+        p.table.lookup(addr)
+    }
+
+    /// Appends ` <name+0xoff>` for the instruction `code` at `addr`, as
+    /// [`Symbols::annotate`] does, telling user programs apart by their bytes.
+    pub fn annotate_code(&self, addr: u64, prv: u8, code: u32, len: u8, out: &mut String) {
+        if let Some((name, off)) = self.lookup_code(addr, prv, code, len) {
+            let _ = if off == 0 {
+                write!(out, " <{name}>")
+            } else {
+                write!(out, " <{name}+{off:#x}>")
+            };
         }
     }
 
@@ -124,7 +182,10 @@ impl Symbols {
     /// The extent `[start, end)` of the symbol called `name` (kernel first,
     /// then user programs); a symbol without a size covers one byte.
     pub fn extent(&self, name: &str) -> Option<(u64, u64)> {
-        let s = self.kernel.find(name).or_else(|| self.user.find(name))?;
+        let s = self
+            .kernel
+            .find(name)
+            .or_else(|| self.user.iter().find_map(|p| p.table.find(name)))?;
         Some((s.addr, s.addr + s.size.max(1)))
     }
 }
@@ -168,7 +229,10 @@ mod tests {
     fn user_symbols_serve_u_mode_only() {
         let s = Symbols {
             kernel: table(&[(0x8000_0000, 0x100, "kmain")]),
-            user: table(&[(0x0, 0x40, "main"), (0x40, 0x10, "fork")]),
+            user: vec![Program {
+                table: table(&[(0x0, 0x40, "main"), (0x40, 0x10, "fork")]),
+                segments: vec![],
+            }],
         };
         let mut out = String::new();
         s.annotate(0x44, 0, &mut out);
@@ -179,6 +243,30 @@ mod tests {
         assert_eq!(s.extent("fork"), Some((0x40, 0x50)));
         assert_eq!(s.extent("kmain"), Some((0x8000_0000, 0x8000_0100)));
         assert_eq!(s.extent("nothing"), None);
+    }
+
+    #[test]
+    fn programs_linked_at_the_same_address_are_told_apart_by_their_bytes() {
+        let program = |name: &'static str, code: [u8; 8]| Program {
+            table: table(&[(0x0, 0x8, name)]),
+            segments: vec![(0x0, code.to_vec())],
+        };
+        let s = Symbols {
+            kernel: Table::default(),
+            user: vec![
+                program("cat::main", [0x13, 0, 0, 0, 0x01, 0x45, 0x85, 0x48]),
+                program("ls::main", [0x13, 0, 0, 0, 0x01, 0x45, 0x89, 0x48]),
+            ],
+        };
+        // Without the bytes, several programs are ambiguous: no name.
+        assert_eq!(s.lookup(0x6, 0), None);
+        assert_eq!(s.lookup_code(0x6, 0, 0x4885, 2), Some(("cat::main", 6)));
+        assert_eq!(s.lookup_code(0x6, 0, 0x4889, 2), Some(("ls::main", 6)));
+        assert_eq!(s.lookup_code(0x6, 0, 0x4999, 2), None);
+        // Bytes past a segment's end match nothing.
+        assert_eq!(s.lookup_code(0x6, 0, 0x0000_4885, 4), None);
+        // Shared code resolves to the first program holding it.
+        assert_eq!(s.lookup_code(0x0, 0, 0x13, 4), Some(("cat::main", 0)));
     }
 
     #[test]

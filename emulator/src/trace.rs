@@ -129,12 +129,12 @@ impl Tracer {
 
     /// Writes the commit line of a retired, filtered instruction if the
     /// window shows it, with its symbol.
-    pub(crate) fn commit(&mut self, mut line: String, pc: u64, prv: u8) {
+    pub(crate) fn commit(&mut self, mut line: String, pc: u64, prv: u8, d: &Decoded) {
         if self.window.as_ref().is_some_and(|w| !w.admit()) {
             return;
         }
         if let Some(s) = &self.symbols {
-            s.annotate(pc, prv, &mut line);
+            s.annotate_code(pc, prv, d.raw, d.len, &mut line);
         }
         self.write_line(&line);
     }

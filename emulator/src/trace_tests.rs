@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::hart::csr::MSTATUS_FS;
+use crate::hart::decode::decode_any;
 use crate::hart::tests::{setup, BASE};
 use crate::hart::Exit;
 
@@ -147,8 +148,8 @@ fn filters_by_privilege_and_range_and_symbols_are_appended() {
     // the kernel's table for S and M, the user programs' for U.
     let out = Shared::default();
     let mut t = tracer(&out).with_symbols(Arc::new(syms));
-    t.commit("line".into(), start + 4, 3);
-    t.commit("user".into(), start + 4, 0);
+    t.commit("line".into(), start + 4, 3, &decode_any(0x13));
+    t.commit("user".into(), start + 4, 0, &decode_any(0x13));
     assert_eq!(
         out.text(),
         "line <emulator::symbols::Symbols::extent+0x4>\nuser\n"

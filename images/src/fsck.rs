@@ -501,6 +501,9 @@ mod tests {
             "wc",
             "zombie",
             "cowtest",
+            "badcalls",
+            "cowcheck",
+            "forkstorm",
             "sleep",
         ];
         assert_eq!(r.root[0], "README");

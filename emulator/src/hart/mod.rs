@@ -234,7 +234,7 @@ impl Hart {
         };
         if let Some(t) = self.trace.as_mut() {
             if let Some(line) = line {
-                t.commit(line, pc, prv);
+                t.commit(line, pc, prv, &d);
             }
             if t.commits && t.window_done() {
                 t.commits = false;

@@ -418,16 +418,19 @@ pub fn iput(ip: InodeRef) {
         // ref == 1 means no other process can have ip locked, so this
         // sleep lock is free and taking it here won't block.
         let mut g = ilock_held(&ip);
+        // Releasing a sleep lock wakes its sleepers, which takes process
+        // locks; fork holds a process lock while it takes ITABLE (idup). So,
+        // as in xv6, ITABLE is never held while the sleep lock is released.
+        drop(itable);
         if g.nlink == 0 {
             // inode has no links and no other references: truncate and free.
-            drop(itable);
             itrunc(&mut g);
             g.typ = 0;
             iupdate(&g);
             VALID[ip.idx].store(false, Ordering::Release);
-            drop(g);
-            itable = ITABLE.lock();
         }
+        drop(g);
+        itable = ITABLE.lock();
     }
 
     itable[ip.idx].refcnt -= 1;
