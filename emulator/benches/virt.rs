@@ -3,7 +3,7 @@
 //
 // `cargo bench -p emulator [-- FILTER...]`: rows whose name contains a
 // FILTER run (all without one). BENCH_RUNS sets the runs per cell (default
-// 3, median quoted).
+// 3, median quoted); BENCH_QEMU=0 leaves QEMU out.
 
 use emulator::devices::{Disk, Finish};
 use emulator::machine::{Config, Event, Machine};
@@ -327,7 +327,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3)
         .max(1);
-    let qemu_on = have_qemu();
+    let qemu_on = std::env::var("BENCH_QEMU").map_or(true, |v| v != "0") && have_qemu();
     // QEMU's own start and exit, taken off its bare-metal rows.
     let qemu_base = |icount| {
         median(runs, || qemu(&Work::Bare("hello"), icount))
@@ -345,7 +345,7 @@ fn main() {
             "QEMU bare-metal rows have QEMU's start-up ({base:.3} s TCG, {base_ic:.3} s icount) taken off; x = QEMU time / rvcow time"
         );
     } else {
-        println!("qemu-system-riscv64 not found: rvcow rows only");
+        println!("QEMU left out (BENCH_QEMU=0, or qemu-system-riscv64 not found)");
     }
     println!(
         "{:<26} {:>15} {:>14} {:>8} | {:>15} {:>6} | {:>15} {:>6}",

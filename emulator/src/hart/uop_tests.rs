@@ -19,8 +19,11 @@ fn board(kernel: Vec<u8>, harts: usize, disk: bool) -> Machine {
     .unwrap()
 }
 
+/// Registers, pc, instructions retired, privilege and trap CSRs of a hart.
+type State = (Vec<u64>, Vec<u64>, u64, u64, u8, Vec<Option<u64>>);
+
 /// Everything architectural about a hart that the stream decides.
-fn state(h: &Hart) -> (Vec<u64>, Vec<u64>, u64, u64, u8, Vec<Option<u64>>) {
+fn state(h: &Hart) -> State {
     let csrs = [
         0x300, 0x341, 0x342, 0x343, 0x100, 0x141, 0x142, 0x143, 0x180, 0x344,
     ]
