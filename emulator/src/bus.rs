@@ -28,7 +28,8 @@ pub trait Device: Any {
 /// hart's block cache compares before using a cached block.
 pub struct Ram {
     pub base: u64,
-    pub data: Vec<u8>,
+    /// The bytes; their length never changes (TLB entries hold offsets).
+    pub data: Box<[u8]>,
     /// One bit per 4 KiB page of `data`: the page holds cached code.
     code: Vec<u64>,
     /// Bumped whenever a page holding cached code is written.
@@ -40,7 +41,7 @@ impl Ram {
     pub fn new(base: u64, size: usize) -> Ram {
         Ram {
             base,
-            data: vec![0; size],
+            data: vec![0; size].into_boxed_slice(),
             code: vec![0; size.div_ceil(1 << 18)],
             code_gen: 0,
         }
@@ -223,9 +224,18 @@ impl Bus {
             .find_map(|m| (&mut *m.dev as &mut dyn Any).downcast_mut::<T>())
     }
 
-    /// The device of type `T` mapped at `base`, together with RAM (for DMA).
-    pub fn device_and_ram<T: Device>(&mut self, base: u64) -> Option<(&mut T, &mut Ram)> {
-        let m = self.maps.iter_mut().find(|m| m.base == base)?;
+    /// The position of the first device of type `T`, for [`Bus::device_at`].
+    pub fn index_of<T: Device>(&self) -> Option<usize> {
+        self.maps
+            .iter()
+            .position(|m| (&*m.dev as &dyn Any).is::<T>())
+    }
+
+    /// The device at position `index` (from [`Bus::index_of`]) if it is a
+    /// `T`, together with RAM (for DMA): one type check, no search.
+    #[inline]
+    pub fn device_at<T: Device>(&mut self, index: usize) -> Option<(&mut T, &mut Ram)> {
+        let m = self.maps.get_mut(index)?;
         let dev = (&mut *m.dev as &mut dyn Any).downcast_mut::<T>()?;
         Some((dev, &mut self.ram))
     }
@@ -307,8 +317,9 @@ mod tests {
         b.write(0x10fc, 4, 9).unwrap();
         assert_eq!(b.read(0x1000, 8), Ok(9));
         assert_eq!(b.device_mut::<Reg>().map(|r| r.0), Some(9));
-        assert!(b.device_and_ram::<Reg>(0x1000).is_some());
-        assert!(b.device_and_ram::<Reg>(0x2000).is_none());
+        let i = b.index_of::<Reg>().unwrap();
+        assert_eq!(b.device_at::<Reg>(i).map(|(r, _)| r.0), Some(9));
+        assert!(b.device_at::<Reg>(i + 1).is_none());
         // Unmapped, straddling the end of RAM, and straddling the end of a device.
         assert_eq!(b.read(0x5000, 4), Err(Fault));
         assert_eq!(b.read(0x8000_0ffc, 8), Err(Fault));

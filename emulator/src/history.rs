@@ -76,10 +76,21 @@ impl History {
     /// Records a block of `len` instructions at `pc` (physical `pa`) about to run.
     #[inline(always)]
     pub fn record_block(&mut self, pc: u64, pa: u64, len: u32, prv: u8) {
-        self.buf[self.pos % HISTORY_CAP] = Run {
-            pc,
-            meta: pa | (len as u64) << 48 | (prv as u64) << 56,
-        };
+        self.push(pc, Self::meta(pa, len, prv));
+    }
+
+    /// What [`History::record_block`] records beside the pc: the physical
+    /// address, length and privilege packed (ORing in a length or page
+    /// offset later is allowed).
+    #[inline(always)]
+    pub fn meta(pa: u64, len: u32, prv: u8) -> u64 {
+        pa | (len as u64) << 48 | (prv as u64) << 56
+    }
+
+    /// Records a block at `pc` described by `meta` ([`History::meta`]).
+    #[inline(always)]
+    pub fn push(&mut self, pc: u64, meta: u64) {
+        self.buf[self.pos % HISTORY_CAP] = Run { pc, meta };
         self.pos = self.pos.wrapping_add(1);
     }
 

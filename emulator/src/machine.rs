@@ -96,6 +96,19 @@ pub struct Machine {
     bios: Option<Vec<u8>>,
     rom: Vec<u8>,
     fdt: Vec<u8>,
+    /// Where the board's devices sit in the bus, found once.
+    devs: Devs,
+}
+
+/// Positions of the board's devices in the bus ([`Bus::device_at`]).
+#[derive(Clone, Copy)]
+struct Devs {
+    finisher: usize,
+    clint: usize,
+    plic: usize,
+    uart: usize,
+    /// The disk, when there is one.
+    virtio: Option<usize>,
 }
 
 impl Machine {
@@ -181,6 +194,14 @@ impl Machine {
                 )),
             }
         }
+        let found = "the virt board has its devices";
+        let devs = Devs {
+            finisher: bus.index_of::<TestFinisher>().expect(found),
+            clint: bus.index_of::<Clint>().expect(found),
+            plic: bus.index_of::<Plic>().expect(found),
+            uart: bus.index_of::<Uart>().expect(found),
+            virtio: bus.index_of::<VirtioBlk>(),
+        };
         let harts = (0..cfg.harts as u64).map(Hart::new).collect();
         let mut m = Machine {
             harts,
@@ -197,6 +218,7 @@ impl Machine {
             bios: cfg.bios,
             rom,
             fdt,
+            devs,
         };
         // RAM is still all zeros: power on without clearing it again, which
         // would touch every page of guest memory.
@@ -267,13 +289,24 @@ impl Machine {
     }
 
     fn uart(&mut self) -> &mut Uart {
-        self.bus.device_mut::<Uart>().expect("the board has a UART")
+        self.bus
+            .device_at::<Uart>(self.devs.uart)
+            .expect("the board has a UART")
+            .0
     }
 
     fn clint(&mut self) -> &mut Clint {
         self.bus
-            .device_mut::<Clint>()
+            .device_at::<Clint>(self.devs.clint)
             .expect("the board has a CLINT")
+            .0
+    }
+
+    fn plic(&mut self) -> &mut Plic {
+        self.bus
+            .device_at::<Plic>(self.devs.plic)
+            .expect("the board has a PLIC")
+            .0
     }
 
     /// Runs until about `insns` more instructions retire (whole rounds), or an
@@ -331,15 +364,19 @@ impl Machine {
     fn service(&mut self) -> Option<Event> {
         if let Some(f) = self
             .bus
-            .device_mut::<TestFinisher>()
-            .and_then(TestFinisher::take)
+            .device_at::<TestFinisher>(self.devs.finisher)
+            .and_then(|(t, _)| t.take())
         {
             if f == Finish::Reset {
                 self.reset();
             }
             return Some(Event::Finished(f));
         }
-        if let Some((v, ram)) = self.bus.device_and_ram::<VirtioBlk>(virtio_base(0)) {
+        if let Some((v, ram)) = self
+            .devs
+            .virtio
+            .and_then(|i| self.bus.device_at::<VirtioBlk>(i))
+        {
             if v.notified() {
                 v.process(ram);
             }
@@ -379,10 +416,11 @@ impl Machine {
         let uart = self.uart();
         let uart_report = uart.take_irq_report().then(|| uart.irq_level());
         let virtio_report = self
-            .bus
-            .device_mut::<VirtioBlk>()
-            .and_then(|v| v.take_irq_report().then(|| v.irq_level()));
-        let plic = self.bus.device_mut::<Plic>().expect("the board has a PLIC");
+            .devs
+            .virtio
+            .and_then(|i| self.bus.device_at::<VirtioBlk>(i))
+            .and_then(|(v, _)| v.take_irq_report().then(|| v.irq_level()));
+        let plic = self.plic();
         if let Some(level) = uart_report {
             plic.set_level(devices::UART0_IRQ, level);
         }
@@ -391,7 +429,7 @@ impl Machine {
         }
         let now = self.clint().mtime();
         for h in 0..self.harts.len() {
-            let plic = self.bus.device_mut::<Plic>().expect("the board has a PLIC");
+            let plic = self.plic();
             let (meip, seip) = (plic.meip(h), plic.seip(h));
             let clint = self.clint();
             let (msip, mtip) = (clint.msip(h), clint.mtip(h));

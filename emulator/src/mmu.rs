@@ -172,8 +172,9 @@ pub struct Mmu {
     data: Box<[DataEntry; TLB_SIZE]>,
     code: Box<[CodeEntry; TLB_SIZE]>,
     key: u64,
-    /// Lookups that hit and walks done, for `--stats`.
-    pub hits: u64,
+    /// Lookups made and walks done, for `--stats`. Lookups are counted by
+    /// the callers (the fast path counts a block's at once).
+    pub lookups: u64,
     pub misses: u64,
 }
 
@@ -195,7 +196,7 @@ impl Mmu {
             ),
             code: Box::new([CodeEntry { tag: 0, pa: 0 }; TLB_SIZE]),
             key: EPOCH_ONE,
-            hits: 0,
+            lookups: 0,
             misses: 0,
         }
     }
@@ -222,7 +223,6 @@ impl Mmu {
     pub fn lookup_read(&mut self, va: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
         if e.tag_r == (va >> 12) | self.key {
-            self.hits += 1;
             Some(e.off)
         } else {
             None
@@ -234,7 +234,6 @@ impl Mmu {
     pub fn lookup_write(&mut self, va: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
         if e.tag_w == (va >> 12) | self.key {
-            self.hits += 1;
             Some(e.off)
         } else {
             None
@@ -246,7 +245,6 @@ impl Mmu {
     pub fn lookup_code(&mut self, va: u64) -> Option<u64> {
         let e = &self.code[Self::slot(va)];
         if e.tag == (va >> 12) | self.key {
-            self.hits += 1;
             Some(e.pa)
         } else {
             None

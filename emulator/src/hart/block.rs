@@ -1,10 +1,13 @@
 //! Decoded-block cache keyed by physical address.
 //!
 //! A block is a run of instructions decoded once from one RAM page: it ends at
-//! the page's end, after `MAX_BLOCK` instructions, or after an instruction
-//! that changes control flow, privilege, translation or interrupt state. The
-//! decoded instructions and their micro-ops live in one arena; a
-//! direct-mapped table maps a physical address to its block. The whole cache
+//! the page's end, after `MAX_BLOCK` instructions, or after a jump or an
+//! instruction that may change privilege, translation or interrupt state.
+//! Conditional branches are exits from the middle of a block. The decoded
+//! instructions and their micro-ops live in one arena, each block closed by
+//! an `Exit` op; a direct-mapped table maps a physical address to its block.
+//! Branches, jumps and exits cache the block they lead to in the same page
+//! (a link), so a hot loop runs from block to block without a lookup. The whole cache
 //! is dropped (an epoch bump, and an arena reset at the next lookup, so a
 //! running block is never changed under it) on FENCE.I, when the arena is
 //! full, and when RAM's code generation moved because some page holding
@@ -33,7 +36,8 @@ pub struct BlockCache {
     slots: Vec<Slot>,
     /// Decoded instructions of every cached block.
     pub insns: Vec<Decoded>,
-    /// Their micro-ops, index for index.
+    /// Their micro-ops, index for index, and each block's closing `Exit`
+    /// (with a copy of the block's last instruction beside it in `insns`).
     pub ops: Vec<Op>,
     epoch: u64,
     /// The arena is to be emptied at the next lookup.
@@ -50,14 +54,13 @@ impl Default for BlockCache {
     }
 }
 
-/// Whether a block ends after `i`: control flow, system instructions, CSR
+/// Whether a block ends after `i`: jumps, system instructions, CSR
 /// accesses (which may enable interrupts or change translation).
 pub fn ends_block(i: &Insn) -> bool {
     matches!(
         i,
         Insn::Jal { .. }
             | Insn::Jalr { .. }
-            | Insn::Branch { .. }
             | Insn::Ecall
             | Insn::Ebreak
             | Insn::Mret
@@ -140,13 +143,14 @@ impl BlockCache {
         let off = ram.offset(pa, 2)?;
         let page_end = ((pa | 0xfff) + 1 - pa) as usize + off;
         let end = page_end.min(ram.data.len());
-        if self.insns.len() + MAX_BLOCK > ARENA {
+        if self.insns.len() + MAX_BLOCK + 1 > ARENA {
             self.epoch += 1;
             self.insns.clear();
             self.ops.clear();
         }
         let start = self.insns.len();
         let mut o = off;
+        let mut nmem = 0u8;
         while o + 2 <= end && self.insns.len() - start < MAX_BLOCK {
             let lo = u16::from_le_bytes([ram.data[o], ram.data[o + 1]]) as u32;
             let raw = if lo & 3 == 3 {
@@ -158,8 +162,11 @@ impl BlockCache {
                 lo
             };
             let d = decode_any(raw);
+            let mut op = lower(&d, (o - off) as u16);
+            op.nmem = nmem;
+            nmem += op.is_mem() as u8;
             self.insns.push(d);
-            self.ops.push(lower(&d, (o - off) as u16));
+            self.ops.push(op);
             o += d.len as usize;
             if ends_block(&d.insn) {
                 break;
@@ -169,6 +176,8 @@ impl BlockCache {
         if len == 0 {
             return None;
         }
+        self.insns.push(self.insns[start + len - 1]);
+        self.ops.push(Op::exit((o - off) as u16, nmem));
         self.misses += 1;
         ram.mark_code(off);
         self.slots[slot] = Slot {
@@ -194,28 +203,31 @@ mod tests {
     }
 
     #[test]
-    fn block_ends_after_branch_and_is_cached() {
-        // addi x1,x0,1; addi x2,x0,2; beq x0,x0,0; addi x3,x0,3
-        let mut r = ram_with(&[0x00100093, 0x00200113, 0x00000063, 0x00300193]);
+    fn block_ends_after_a_jump_and_is_cached() {
+        // addi x1,x0,1; lw x2,0(x1); beq x0,x0,0; jal x0,0; addi x3,x0,3
+        let mut r = ram_with(&[0x00100093, 0x0000a103, 0x00000063, 0x0000006f, 0x00300193]);
         let mut c = BlockCache::new();
-        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 3)));
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 4)));
         assert!(matches!(c.insns[2].insn, Insn::Branch { .. }));
-        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 3)));
+        // The Exit after the jal: falls through to offset 16, one load before it.
+        assert_eq!(c.ops[4], Op::exit(16, 1));
+        assert_eq!((c.ops[1].nmem, c.ops[2].nmem), (0, 1));
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 4)));
         assert_eq!((c.hits, c.misses), (1, 1));
         assert!(r.is_code(0));
-        // A block starting mid-way is its own block.
-        assert_eq!(c.get(&mut r, 0x8000_0004), Some((3, 2)));
+        // A block starting mid-way is its own block, after the first's Exit.
+        assert_eq!(c.get(&mut r, 0x8000_0004), Some((5, 3)));
     }
 
     #[test]
     fn write_to_code_page_invalidates() {
-        let mut r = ram_with(&[0x00100093, 0x00000063]);
+        let mut r = ram_with(&[0x00100093, 0x0000006f]);
         let mut c = BlockCache::new();
         assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 2)));
-        // Turn the first instruction into a branch through the DMA path.
+        // Turn the first instruction into a jump through the DMA path.
         r.slice_mut(0x8000_0000, 4)
             .unwrap()
-            .copy_from_slice(&0x00000063u32.to_le_bytes());
+            .copy_from_slice(&0x0000006fu32.to_le_bytes());
         assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 1)));
         assert_eq!(c.misses, 2);
     }

@@ -139,6 +139,7 @@ impl Hart {
                 imm,
             } => {
                 let va = self.xr(rs1).wrapping_add(imm as i64 as u64);
+                self.mmu.lookups += 1;
                 let v = self.load(bus, va, width)?;
                 self.set_x(
                     rd,
@@ -156,6 +157,7 @@ impl Hart {
                 imm,
             } => {
                 let va = self.xr(rs1).wrapping_add(imm as i64 as u64);
+                self.mmu.lookups += 1;
                 self.store(bus, va, width, self.xr(rs2))?;
             }
             Insn::Fence => {}

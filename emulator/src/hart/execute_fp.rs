@@ -52,6 +52,7 @@ impl Hart {
         match d.insn {
             Insn::FLoad { fmt, rd, rs1, imm } => {
                 let va = self.xr(rs1).wrapping_add(imm as i64 as u64);
+                self.mmu.lookups += 1;
                 let v = match fmt {
                     FpFmt::S => fpu::nan_box(self.load(bus, va, Width::W)? as u32),
                     FpFmt::D => self.load(bus, va, Width::D)?,
@@ -61,6 +62,7 @@ impl Hart {
             Insn::FStore { fmt, rs1, rs2, imm } => {
                 let va = self.xr(rs1).wrapping_add(imm as i64 as u64);
                 let w = if fmt == FpFmt::S { Width::W } else { Width::D };
+                self.mmu.lookups += 1;
                 self.store(bus, va, w, self.fr(rs2))?;
             }
             Insn::Fma {

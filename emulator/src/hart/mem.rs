@@ -35,6 +35,34 @@ fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
     }
 }
 
+/// Reads `w` bytes at `p`, little-endian, zero-extended.
+///
+/// # Safety
+/// `p` must be valid for reads of `w` bytes.
+#[inline(always)]
+unsafe fn read_at(p: *const u8, w: Width) -> u64 {
+    match w {
+        Width::B => *p as u64,
+        Width::H => u16::from_le(p.cast::<u16>().read_unaligned()) as u64,
+        Width::W => u32::from_le(p.cast::<u32>().read_unaligned()) as u64,
+        Width::D => u64::from_le(p.cast::<u64>().read_unaligned()),
+    }
+}
+
+/// Writes the low `w` bytes of `v` at `p`, little-endian.
+///
+/// # Safety
+/// `p` must be valid for writes of `w` bytes.
+#[inline(always)]
+unsafe fn write_at(p: *mut u8, w: Width, v: u64) {
+    match w {
+        Width::B => *p = v as u8,
+        Width::H => p.cast::<u16>().write_unaligned((v as u16).to_le()),
+        Width::W => p.cast::<u32>().write_unaligned((v as u32).to_le()),
+        Width::D => p.cast::<u64>().write_unaligned(v.to_le()),
+    }
+}
+
 /// The width of a `size`-byte access.
 fn width_of(size: u64) -> Width {
     match size {
@@ -84,6 +112,7 @@ impl Hart {
         va: u64,
         acc: Access,
     ) -> Result<u64, Exception> {
+        self.mmu.lookups += 1;
         let hit = match acc {
             Access::Write => self.mmu.lookup_write(va),
             _ => self.mmu.lookup_read(va),
@@ -95,12 +124,18 @@ impl Hart {
     }
 
     /// Loads `w` bytes at `va`, zero-extended. Misaligned loads complete.
+    /// The caller counts the TLB lookup.
     #[inline(always)]
     pub(crate) fn load(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
         let in_page = va & 0xfff;
         if in_page + w.bytes() as u64 <= 0x1000 {
             if let Some(off) = self.mmu.lookup_read(va) {
-                return Ok(read_le(&bus.ram.data, (off + in_page) as usize, w));
+                // SAFETY: TLB data entries hold offsets of whole pages of
+                // RAM (`translate_data` fills them only so), RAM's length
+                // never changes, and the access stays in its page.
+                return Ok(unsafe {
+                    read_at(bus.ram.data.as_ptr().add((off + in_page) as usize), w)
+                });
             }
         }
         self.load_slow(bus, va, w)
@@ -142,6 +177,7 @@ impl Hart {
     }
 
     /// Stores the low `w` bytes of `v` at `va`. Misaligned stores complete.
+    /// The caller counts the TLB lookup.
     #[inline(always)]
     pub(crate) fn store(
         &mut self,
@@ -154,7 +190,8 @@ impl Hart {
         if in_page + w.bytes() as u64 <= 0x1000 {
             if let Some(off) = self.mmu.lookup_write(va) {
                 let o = (off + in_page) as usize;
-                write_le(&mut bus.ram.data, o, w, v);
+                // SAFETY: as for `load`.
+                unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
                 if bus.ram.is_code(o) {
                     bus.ram.clobber_code(o);
                 }
@@ -236,6 +273,7 @@ impl Hart {
     /// Physical address of a fetch at `va`, through the code TLB.
     #[inline(always)]
     pub(crate) fn fetch_pa(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
+        self.mmu.lookups += 1;
         if let Some(pa) = self.mmu.lookup_code(va) {
             return Ok(pa | (va & 0xfff));
         }

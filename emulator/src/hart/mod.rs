@@ -332,9 +332,10 @@ impl Hart {
         self.csr_value(csr)
     }
 
-    /// TLB (hits, walks) so far.
+    /// TLB (hits, walks) so far: lookups that needed no walk, and walks.
     pub fn tlb_stats(&self) -> (u64, u64) {
-        (self.mmu.hits, self.mmu.misses)
+        let (lookups, walks) = (self.mmu.lookups, self.mmu.misses);
+        (lookups.saturating_sub(walks), walks)
     }
 
     /// Decoded-block cache (hits, blocks decoded) so far.

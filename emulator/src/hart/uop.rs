@@ -10,6 +10,7 @@ use super::insn::{AluOp, Cond, Decoded, FpFmt, Insn, Width};
 use super::Exception;
 use super::Hart;
 use crate::bus::Bus;
+use crate::history::History;
 
 /// Flat opcodes of the micro-ops: one jump-table dispatch per instruction.
 /// Everything up to `Auipc` only writes rd and cannot trap.
@@ -87,10 +88,28 @@ pub enum Kind {
     Nop,
     /// Runs the block's `Decoded` through `Hart::execute`.
     Slow,
+    /// Not an instruction: the end of a block, falling through to `off`.
+    Exit,
+    /// Not an instruction: put in place of the first op beyond the budget,
+    /// it ends the run before that op.
+    Stop,
+}
+
+/// No block linked yet.
+pub const NO_LINK: u32 = u32::MAX;
+
+/// A link to a cached block: its first op's index in the arena and its
+/// length (at most `MAX_BLOCK`, so 7 bits).
+#[inline(always)]
+pub fn link(start: usize, len: usize) -> u32 {
+    (start as u32) << 7 | len as u32
 }
 
 /// One micro-op. `off` is the instruction's byte offset from the block's
-/// first instruction (blocks never leave a page), `len` its length.
+/// first instruction (blocks never leave a page), `len` its length, `nmem`
+/// the loads and stores before it in its block (TLB lookups, for
+/// `--stats`). `link` caches the block a taken branch or jump, or an
+/// `Exit`, leads to when it is in the same page (`NO_LINK` until known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Op {
     pub kind: Kind,
@@ -100,6 +119,31 @@ pub struct Op {
     pub imm: i32,
     pub off: u16,
     pub len: u8,
+    pub nmem: u8,
+    pub link: u32,
+}
+
+impl Op {
+    /// The `Exit` closing a block whose instructions end `off` bytes in,
+    /// after `nmem` loads and stores.
+    pub fn exit(off: u16, nmem: u8) -> Op {
+        Op {
+            kind: Kind::Exit,
+            rd: 0,
+            rs1: 0,
+            rs2: 0,
+            imm: 0,
+            off,
+            len: 0,
+            nmem,
+            link: NO_LINK,
+        }
+    }
+
+    /// Whether the op loads or stores through the TLB.
+    pub fn is_mem(&self) -> bool {
+        (Kind::Lb as u8..=Kind::Fsd as u8).contains(&(self.kind as u8))
+    }
 }
 
 fn reg_kind(op: AluOp, w: bool) -> Kind {
@@ -269,46 +313,94 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         imm,
         off,
         len: d.len,
+        nmem: 0,
+        link: NO_LINK,
     }
 }
 
 impl Hart {
     /// Runs the cached block `start..start + len` of the arena, whose first
     /// instruction is at pc in the RAM page at `page_pa`, and then the cached
-    /// blocks it leads to, up to `max` (> 0) instructions. Interrupts need no
-    /// look in between: mip and mie change only by slow ops, which end the run.
-    /// Returns how many were used (retired, or the last one trapped), leaving
-    /// pc, `retired` and any trap as `execute` one at a time would. It stops
-    /// at anything the run loop must see: a slow op ending its block, a
-    /// trap, a device access, a jump to an uncached block or page.
+    /// blocks it leads to, up to `max` (> 0) instructions. Returns how many
+    /// were used (retired, or the last one trapped), leaving pc, `retired`
+    /// and any trap as `execute` one at a time would.
     #[inline(always)]
     pub(super) fn run_ops(
         &mut self,
         bus: &mut Bus,
-        mut start: usize,
-        mut len: usize,
+        start: usize,
+        len: usize,
+        page_pa: u64,
+        max: u64,
+    ) -> u64 {
+        if len as u64 <= max {
+            return self.run_chain(bus, start, len, page_pa, max);
+        }
+        // The budget ends inside this block: a Stop stands in for the first
+        // op beyond it while the block runs. No chained block can reach it:
+        // this block is longer than the budget.
+        let i = start + max as usize;
+        let kind = std::mem::replace(&mut self.blocks.ops[i].kind, Kind::Stop);
+        let used = self.run_chain(bus, start, len, page_pa, max);
+        self.blocks.ops[i].kind = kind;
+        used
+    }
+
+    /// `run_ops` once the first block fits the budget. Interrupts need no
+    /// look in between blocks: mip and mie change only by slow ops, which
+    /// end the run. It stops at anything the run loop must see: a slow op
+    /// ending its block, a trap, a device access, a jump to an uncached
+    /// block or page, a block longer than the budget left.
+    #[inline(always)]
+    fn run_chain(
+        &mut self,
+        bus: &mut Bus,
+        start: usize,
+        len: usize,
         mut page_pa: u64,
         max: u64,
     ) -> u64 {
-        let mut base = self.pc;
         let r0 = self.retired;
+        let mut base = self.pc;
+        // Instructions of the blocks finished in this run.
         let mut done = 0u64;
+        let ops0: *mut Op = self.blocks.ops.as_mut_ptr();
+        // SAFETY (every use of `ops0`, `bp` and `p` below): the arena holds
+        // every block that `get` or `lookup` returned or a link names, and is
+        // neither grown nor cleared while blocks run (only `get` builds or
+        // clears it; flushes wait for it). Every block ends with an `Exit`
+        // op, and a `Stop` stands in for the first op beyond the budget, so
+        // `p` never passes the end of its block.
+        let mut bp = unsafe { ops0.add(start) };
+        let mut p = bp;
+        // The crash history's record of a block, but for its pc and length.
+        let mut hmeta = History::meta(page_pa, 0, self.prv);
+        self.history
+            .push(base, hmeta | (base & 0xfff) | (len as u64) << 48);
+        // Index in its block of the op being run.
+        macro_rules! k {
+            () => {
+                (unsafe { p.offset_from(bp) } as u64 - 1)
+            };
+        }
+        // SAFETY (x!, set!, set0!): ops hold register numbers below 32
+        // (`lower` masks them).
         macro_rules! x {
             ($r:expr) => {
-                self.x[$r as usize]
+                *unsafe { self.x.get_unchecked($r as usize) }
             };
         }
         // Lowering turned writes of x0 into Nops, except for loads and jumps.
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                self.x[$r as usize] = v;
+                *unsafe { self.x.get_unchecked_mut($r as usize) } = v;
             }};
         }
         macro_rules! set0 {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                self.x[$r as usize] = v;
+                *unsafe { self.x.get_unchecked_mut($r as usize) } = v;
                 self.x[0] = 0;
             }};
         }
@@ -329,23 +421,33 @@ impl Hart {
                 $e as i32 as i64 as u64
             };
         }
-        // Op `k` retired and the run loop must look: pc at `$pc`.
-        macro_rules! leave {
-            ($k:expr, $pc:expr) => {{
-                self.pc = $pc;
-                self.retired = r0 + done + $k as u64 + 1;
-                self.history.cut_block($k as u32 + 1);
-                return done + $k as u64 + 1;
+        // Ends the run having used `$used` instructions, the TLB lookups
+        // of the current block's first `$nmem` being counted.
+        macro_rules! finish {
+            ($used:expr, $nmem:expr) => {{
+                self.mmu.lookups += $nmem as u64;
+                return $used;
             }};
         }
-        // Op `k` trapped: nothing of it happened, pc points at it.
+        // The current op retired and the run loop must look: pc at `$pc`.
+        macro_rules! leave {
+            ($op:ident, $pc:expr) => {{
+                let k = k!();
+                self.pc = $pc;
+                self.retired = r0 + done + k + 1;
+                self.history.cut_block(k as u32 + 1);
+                finish!(done + k + 1, $op.nmem + $op.is_mem() as u8);
+            }};
+        }
+        // The current op trapped: nothing of it happened, pc points at it.
         macro_rules! fault {
-            ($k:expr, $op:ident, $e:expr) => {{
+            ($op:ident, $e:expr) => {{
+                let k = k!();
                 self.pc = base.wrapping_add($op.off as u64);
-                self.retired = r0 + done + $k as u64;
+                self.retired = r0 + done + k;
                 self.exception($e);
-                self.history.cut_block($k as u32 + 1);
-                return done + $k as u64 + 1;
+                self.history.cut_block(k as u32 + 1);
+                finish!(done + k + 1, $op.nmem + $op.is_mem() as u8);
             }};
         }
         macro_rules! next {
@@ -354,214 +456,246 @@ impl Hart {
             };
         }
         macro_rules! load {
-            ($k:expr, $op:ident, $w:expr, |$v:ident| $ext:expr) => {{
+            ($op:ident, $w:expr, |$v:ident| $ext:expr) => {{
                 let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
                 match self.load(bus, va, $w) {
                     Ok($v) => set0!($op.rd, $ext),
-                    Err(e) => fault!($k, $op, e),
+                    Err(e) => fault!($op, e),
                 }
                 if self.mmio_accessed {
-                    leave!($k, next!($op));
+                    leave!($op, next!($op));
                 }
             }};
         }
         macro_rules! store {
-            ($k:expr, $op:ident, $w:expr) => {{
+            ($op:ident, $w:expr) => {{
                 let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
                 if let Err(e) = self.store(bus, va, $w, x!($op.rs2)) {
-                    fault!($k, $op, e);
+                    fault!($op, e);
                 }
                 if self.mmio_accessed {
-                    leave!($k, next!($op));
+                    leave!($op, next!($op));
                 }
             }};
         }
         loop {
-            let n = len.min((max - done) as usize);
-            self.history
-                .record_block(base, page_pa | (base & 0xfff), n as u32, self.prv);
-            // SAFETY: the arena holds `start + len` ops (BlockCache::get or
-            // lookup returned them) and is never changed while blocks run:
-            // only `get` builds or clears it, and flushes wait for it.
-            let ops = unsafe { std::slice::from_raw_parts(self.blocks.ops.as_ptr().add(start), n) };
-            // Where the block leads: a taken branch or jump, or fall-through.
-            let to = 'block: {
+            // The block's way out: the op holding the link to follow (null
+            // for none), where it leads, how many of the block's
+            // instructions retired, and the TLB lookups they made.
+            let (exit, to, n, nmem): (*mut Op, u64, u64, u8) = 'block: loop {
+                let op = unsafe { &*p };
+                p = unsafe { p.add(1) };
                 macro_rules! branch {
-                    ($op:ident, |$a:ident, $b:ident| $c:expr) => {{
-                        let ($a, $b) = (x!($op.rs1), x!($op.rs2));
+                    (|$a:ident, $b:ident| $c:expr) => {{
+                        let ($a, $b) = (x!(op.rs1), x!(op.rs2));
                         if $c {
-                            break 'block base
-                                .wrapping_add($op.off as u64)
-                                .wrapping_add($op.imm as i64 as u64);
+                            let to = base
+                                .wrapping_add(op.off as u64)
+                                .wrapping_add(op.imm as i64 as u64);
+                            break 'block (unsafe { p.sub(1) }, to, k!() + 1, op.nmem);
                         }
                     }};
                 }
-                for (k, op) in ops.iter().enumerate() {
-                    match op.kind {
-                        Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
-                        Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
-                        Kind::Sll => rr!(op, |a, b| a << (b & 63)),
-                        Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
-                        Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
-                        Kind::Xor => rr!(op, |a, b| a ^ b),
-                        Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
-                        Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
-                        Kind::Or => rr!(op, |a, b| a | b),
-                        Kind::And => rr!(op, |a, b| a & b),
-                        Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
-                        Kind::Mulh => rr!(op, |a, b| alu(AluOp::Mulh, a, b)),
-                        Kind::Mulhsu => rr!(op, |a, b| alu(AluOp::Mulhsu, a, b)),
-                        Kind::Mulhu => rr!(op, |a, b| alu(AluOp::Mulhu, a, b)),
-                        Kind::Div => rr!(op, |a, b| alu(AluOp::Div, a, b)),
-                        Kind::Divu => rr!(op, |a, b| alu(AluOp::Divu, a, b)),
-                        Kind::Rem => rr!(op, |a, b| alu(AluOp::Rem, a, b)),
-                        Kind::Remu => rr!(op, |a, b| alu(AluOp::Remu, a, b)),
-                        Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
-                        Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
-                        Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
-                        Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
-                        Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
-                        Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
-                        Kind::Divw => rr!(op, |a, b| alu_w(AluOp::Div, a, b)),
-                        Kind::Divuw => rr!(op, |a, b| alu_w(AluOp::Divu, a, b)),
-                        Kind::Remw => rr!(op, |a, b| alu_w(AluOp::Rem, a, b)),
-                        Kind::Remuw => rr!(op, |a, b| alu_w(AluOp::Remu, a, b)),
-                        Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
-                        Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
-                        Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
-                        Kind::Xori => ri!(op, |a, b| a ^ b),
-                        Kind::Ori => ri!(op, |a, b| a | b),
-                        Kind::Andi => ri!(op, |a, b| a & b),
-                        Kind::Slli => ri!(op, |a, b| a << (b & 63)),
-                        Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
-                        Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
-                        Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
-                        Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
-                        Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
-                        Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
-                        Kind::Lui => set!(op.rd, op.imm as i64 as u64),
-                        Kind::Auipc => set!(
-                            op.rd,
-                            base.wrapping_add(op.off as u64)
-                                .wrapping_add(op.imm as i64 as u64)
-                        ),
-                        Kind::Jal => {
-                            let pc = base.wrapping_add(op.off as u64);
-                            set0!(op.rd, pc.wrapping_add(op.len as u64));
-                            break 'block pc.wrapping_add(op.imm as i64 as u64);
+                match op.kind {
+                    Kind::Add => rr!(op, |a, b| a.wrapping_add(b)),
+                    Kind::Sub => rr!(op, |a, b| a.wrapping_sub(b)),
+                    Kind::Sll => rr!(op, |a, b| a << (b & 63)),
+                    Kind::Slt => rr!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                    Kind::Sltu => rr!(op, |a, b| (a < b) as u64),
+                    Kind::Xor => rr!(op, |a, b| a ^ b),
+                    Kind::Srl => rr!(op, |a, b| a >> (b & 63)),
+                    Kind::Sra => rr!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                    Kind::Or => rr!(op, |a, b| a | b),
+                    Kind::And => rr!(op, |a, b| a & b),
+                    Kind::Mul => rr!(op, |a, b| a.wrapping_mul(b)),
+                    Kind::Mulh => rr!(op, |a, b| alu(AluOp::Mulh, a, b)),
+                    Kind::Mulhsu => rr!(op, |a, b| alu(AluOp::Mulhsu, a, b)),
+                    Kind::Mulhu => rr!(op, |a, b| alu(AluOp::Mulhu, a, b)),
+                    Kind::Div => rr!(op, |a, b| alu(AluOp::Div, a, b)),
+                    Kind::Divu => rr!(op, |a, b| alu(AluOp::Divu, a, b)),
+                    Kind::Rem => rr!(op, |a, b| alu(AluOp::Rem, a, b)),
+                    Kind::Remu => rr!(op, |a, b| alu(AluOp::Remu, a, b)),
+                    Kind::Addw => rr!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                    Kind::Subw => rr!(op, |a, b| w!(a.wrapping_sub(b) as u32)),
+                    Kind::Sllw => rr!(op, |a, b| w!((a as u32) << (b & 31))),
+                    Kind::Srlw => rr!(op, |a, b| w!((a as u32) >> (b & 31))),
+                    Kind::Sraw => rr!(op, |a, b| w!((a as i32) >> (b & 31))),
+                    Kind::Mulw => rr!(op, |a, b| w!((a as u32).wrapping_mul(b as u32))),
+                    Kind::Divw => rr!(op, |a, b| alu_w(AluOp::Div, a, b)),
+                    Kind::Divuw => rr!(op, |a, b| alu_w(AluOp::Divu, a, b)),
+                    Kind::Remw => rr!(op, |a, b| alu_w(AluOp::Rem, a, b)),
+                    Kind::Remuw => rr!(op, |a, b| alu_w(AluOp::Remu, a, b)),
+                    Kind::Addi => ri!(op, |a, b| a.wrapping_add(b)),
+                    Kind::Slti => ri!(op, |a, b| ((a as i64) < (b as i64)) as u64),
+                    Kind::Sltiu => ri!(op, |a, b| (a < b) as u64),
+                    Kind::Xori => ri!(op, |a, b| a ^ b),
+                    Kind::Ori => ri!(op, |a, b| a | b),
+                    Kind::Andi => ri!(op, |a, b| a & b),
+                    Kind::Slli => ri!(op, |a, b| a << (b & 63)),
+                    Kind::Srli => ri!(op, |a, b| a >> (b & 63)),
+                    Kind::Srai => ri!(op, |a, b| ((a as i64) >> (b & 63)) as u64),
+                    Kind::Addiw => ri!(op, |a, b| w!(a.wrapping_add(b) as u32)),
+                    Kind::Slliw => ri!(op, |a, b| w!((a as u32) << (b & 31))),
+                    Kind::Srliw => ri!(op, |a, b| w!((a as u32) >> (b & 31))),
+                    Kind::Sraiw => ri!(op, |a, b| w!((a as i32) >> (b & 31))),
+                    Kind::Lui => set!(op.rd, op.imm as i64 as u64),
+                    Kind::Auipc => set!(
+                        op.rd,
+                        base.wrapping_add(op.off as u64)
+                            .wrapping_add(op.imm as i64 as u64)
+                    ),
+                    Kind::Jal => {
+                        let pc = base.wrapping_add(op.off as u64);
+                        set0!(op.rd, pc.wrapping_add(op.len as u64));
+                        let to = pc.wrapping_add(op.imm as i64 as u64);
+                        break 'block (unsafe { p.sub(1) }, to, k!() + 1, op.nmem);
+                    }
+                    Kind::Jalr => {
+                        let to = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
+                        set0!(op.rd, next!(op));
+                        break 'block (std::ptr::null_mut(), to, k!() + 1, op.nmem);
+                    }
+                    Kind::Beq => branch!(|a, b| a == b),
+                    Kind::Bne => branch!(|a, b| a != b),
+                    Kind::Blt => branch!(|a, b| (a as i64) < (b as i64)),
+                    Kind::Bge => branch!(|a, b| (a as i64) >= (b as i64)),
+                    Kind::Bltu => branch!(|a, b| a < b),
+                    Kind::Bgeu => branch!(|a, b| a >= b),
+                    Kind::Lb => load!(op, Width::B, |v| sign_extend(v, 1)),
+                    Kind::Lh => load!(op, Width::H, |v| sign_extend(v, 2)),
+                    Kind::Lw => load!(op, Width::W, |v| sign_extend(v, 4)),
+                    Kind::Ld => load!(op, Width::D, |v| v),
+                    Kind::Lbu => load!(op, Width::B, |v| v),
+                    Kind::Lhu => load!(op, Width::H, |v| v),
+                    Kind::Lwu => load!(op, Width::W, |v| v),
+                    Kind::Sb => store!(op, Width::B),
+                    Kind::Sh => store!(op, Width::H),
+                    Kind::Sw => store!(op, Width::W),
+                    Kind::Sd => store!(op, Width::D),
+                    Kind::Flw | Kind::Fld => {
+                        if self.csr.mstatus & MSTATUS_FS == 0 {
+                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                            fault!(op, Exception::Illegal(self.blocks.insns[i].raw));
                         }
-                        Kind::Jalr => {
-                            let target = x!(op.rs1).wrapping_add(op.imm as i64 as u64) & !1;
-                            set0!(op.rd, next!(op));
-                            break 'block target;
+                        let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                        let w = if op.kind == Kind::Flw {
+                            Width::W
+                        } else {
+                            Width::D
+                        };
+                        match self.load(bus, va, w) {
+                            Ok(v) => {
+                                let v = if w == Width::W { nan_box(v as u32) } else { v };
+                                self.f[(op.rd & 31) as usize] = v;
+                                self.csr.mstatus |= MSTATUS_FS;
+                            }
+                            Err(e) => fault!(op, e),
                         }
-                        Kind::Beq => branch!(op, |a, b| a == b),
-                        Kind::Bne => branch!(op, |a, b| a != b),
-                        Kind::Blt => branch!(op, |a, b| (a as i64) < (b as i64)),
-                        Kind::Bge => branch!(op, |a, b| (a as i64) >= (b as i64)),
-                        Kind::Bltu => branch!(op, |a, b| a < b),
-                        Kind::Bgeu => branch!(op, |a, b| a >= b),
-                        Kind::Lb => load!(k, op, Width::B, |v| sign_extend(v, 1)),
-                        Kind::Lh => load!(k, op, Width::H, |v| sign_extend(v, 2)),
-                        Kind::Lw => load!(k, op, Width::W, |v| sign_extend(v, 4)),
-                        Kind::Ld => load!(k, op, Width::D, |v| v),
-                        Kind::Lbu => load!(k, op, Width::B, |v| v),
-                        Kind::Lhu => load!(k, op, Width::H, |v| v),
-                        Kind::Lwu => load!(k, op, Width::W, |v| v),
-                        Kind::Sb => store!(k, op, Width::B),
-                        Kind::Sh => store!(k, op, Width::H),
-                        Kind::Sw => store!(k, op, Width::W),
-                        Kind::Sd => store!(k, op, Width::D),
-                        Kind::Flw | Kind::Fld => {
-                            if self.csr.mstatus & MSTATUS_FS == 0 {
-                                let raw = self.blocks.insns[start + k].raw;
-                                fault!(k, op, Exception::Illegal(raw));
-                            }
-                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
-                            let w = if op.kind == Kind::Flw {
-                                Width::W
-                            } else {
-                                Width::D
-                            };
-                            match self.load(bus, va, w) {
-                                Ok(v) => {
-                                    let v = if w == Width::W { nan_box(v as u32) } else { v };
-                                    self.f[op.rd as usize] = v;
-                                    self.csr.mstatus |= MSTATUS_FS;
-                                }
-                                Err(e) => fault!(k, op, e),
-                            }
-                            if self.mmio_accessed {
-                                leave!(k, next!(op));
-                            }
-                        }
-                        Kind::Fsw | Kind::Fsd => {
-                            if self.csr.mstatus & MSTATUS_FS == 0 {
-                                let raw = self.blocks.insns[start + k].raw;
-                                fault!(k, op, Exception::Illegal(raw));
-                            }
-                            let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
-                            let w = if op.kind == Kind::Fsw {
-                                Width::W
-                            } else {
-                                Width::D
-                            };
-                            if let Err(e) = self.store(bus, va, w, self.f[op.rs2 as usize]) {
-                                fault!(k, op, e);
-                            }
-                            if self.mmio_accessed {
-                                leave!(k, next!(op));
-                            }
-                        }
-                        Kind::Fp => {
-                            let d = self.blocks.insns[start + k];
-                            if let Err(e) = self.execute_fp(&d, bus) {
-                                fault!(k, op, e);
-                            }
-                        }
-                        Kind::Nop => {}
-                        Kind::Slow => {
-                            let d = self.blocks.insns[start + k];
-                            self.pc = base.wrapping_add(op.off as u64);
-                            self.retired = r0 + done + k as u64;
-                            if let Err(e) = self.execute(&d, bus) {
-                                self.exception(e);
-                                self.history.cut_block(k as u32 + 1);
-                                return done + k as u64 + 1;
-                            }
-                            self.retired += 1;
-                            if k + 1 == n || self.mmio_accessed || self.wfi {
-                                self.history.cut_block(k as u32 + 1);
-                                return done + k as u64 + 1;
-                            }
+                        if self.mmio_accessed {
+                            leave!(op, next!(op));
                         }
                     }
+                    Kind::Fsw | Kind::Fsd => {
+                        if self.csr.mstatus & MSTATUS_FS == 0 {
+                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                            fault!(op, Exception::Illegal(self.blocks.insns[i].raw));
+                        }
+                        let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
+                        let w = if op.kind == Kind::Fsw {
+                            Width::W
+                        } else {
+                            Width::D
+                        };
+                        if let Err(e) = self.store(bus, va, w, self.f[(op.rs2 & 31) as usize]) {
+                            fault!(op, e);
+                        }
+                        if self.mmio_accessed {
+                            leave!(op, next!(op));
+                        }
+                    }
+                    Kind::Fp => {
+                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                        let d = self.blocks.insns[i];
+                        if let Err(e) = self.execute_fp(&d, bus) {
+                            fault!(op, e);
+                        }
+                    }
+                    Kind::Nop => {}
+                    Kind::Slow => {
+                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                        let d = self.blocks.insns[i];
+                        let k = k!();
+                        self.pc = base.wrapping_add(op.off as u64);
+                        self.retired = r0 + done + k;
+                        if let Err(e) = self.execute(&d, bus) {
+                            self.exception(e);
+                            self.history.cut_block(k as u32 + 1);
+                            finish!(done + k + 1, op.nmem);
+                        }
+                        self.retired += 1;
+                        // A slow op ending its block (system, CSR) ends the run.
+                        if unsafe { (*p).kind } == Kind::Exit || self.mmio_accessed || self.wfi {
+                            self.history.cut_block(k as u32 + 1);
+                            finish!(done + k + 1, op.nmem);
+                        }
+                    }
+                    Kind::Exit => {
+                        let to = base.wrapping_add(op.off as u64);
+                        break 'block (unsafe { p.sub(1) }, to, k!(), op.nmem);
+                    }
+                    Kind::Stop => {
+                        let k = k!();
+                        self.pc = base.wrapping_add(op.off as u64);
+                        self.retired = r0 + done + k;
+                        self.history.cut_block(k as u32);
+                        finish!(done + k, op.nmem);
+                    }
                 }
-                let last = ops[n - 1];
-                next!(last)
             };
-            done += n as u64;
-            // Chain to the next block while it is cached and the budget
-            // lasts: in this page directly, elsewhere through the fetch
-            // TLB. Otherwise the run loop takes over.
-            let cached = if done >= max || !self.blocks.fresh(&bus.ram) {
-                None
+            done += n;
+            self.mmu.lookups += nmem as u64;
+            // Chain to the next block while it is cached, fits the budget
+            // and no code was written: through the exit's link or the block
+            // cache in this page, through the fetch TLB elsewhere.
+            let l = if !self.blocks.fresh(&bus.ram) {
+                NO_LINK
+            } else if !exit.is_null() && unsafe { (*exit).link } != NO_LINK {
+                unsafe { (*exit).link }
             } else if (to ^ base) >> 12 == 0 {
-                self.blocks.lookup(page_pa | (to & 0xfff))
-            } else if let Some(pp) = self.mmu.lookup_code(to) {
-                page_pa = pp;
-                self.blocks.lookup(pp | (to & 0xfff))
-            } else {
-                None
-            };
-            match cached {
-                Some((s, l)) => (start, len, base) = (s, l, to),
-                None => {
-                    self.pc = to;
-                    self.retired = r0 + done;
-                    return done;
+                match self.blocks.lookup(page_pa | (to & 0xfff)) {
+                    Some((s, l)) => {
+                        let l = link(s, l);
+                        if !exit.is_null() {
+                            unsafe { (*exit).link = l };
+                        }
+                        l
+                    }
+                    None => NO_LINK,
                 }
+            } else if let Some(pp) = self.mmu.lookup_code(to) {
+                self.mmu.lookups += 1;
+                match self.blocks.lookup(pp | (to & 0xfff)) {
+                    Some((s, l)) => {
+                        page_pa = pp;
+                        hmeta = History::meta(page_pa, 0, self.prv);
+                        link(s, l)
+                    }
+                    None => NO_LINK,
+                }
+            } else {
+                NO_LINK
+            };
+            let next_len = (l & 127) as u64;
+            if l == NO_LINK || done + next_len > max {
+                self.pc = to;
+                self.retired = r0 + done;
+                finish!(done, 0);
             }
+            base = to;
+            bp = unsafe { ops0.add((l >> 7) as usize) };
+            p = bp;
+            self.history
+                .push(base, hmeta | (base & 0xfff) | next_len << 48);
         }
     }
 }
