@@ -220,7 +220,7 @@ impl Mmu {
 
     /// RAM offset of the page holding `va`, when loads from it may proceed.
     #[inline(always)]
-    pub fn lookup_read(&mut self, va: u64) -> Option<u64> {
+    pub fn lookup_read(&self, va: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
         if e.tag_r == (va >> 12) | self.key {
             Some(e.off)
@@ -231,7 +231,7 @@ impl Mmu {
 
     /// RAM offset of the page holding `va`, when stores to it may proceed.
     #[inline(always)]
-    pub fn lookup_write(&mut self, va: u64) -> Option<u64> {
+    pub fn lookup_write(&self, va: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
         if e.tag_w == (va >> 12) | self.key {
             Some(e.off)
@@ -242,7 +242,7 @@ impl Mmu {
 
     /// Physical page of `va` for fetches.
     #[inline(always)]
-    pub fn lookup_code(&mut self, va: u64) -> Option<u64> {
+    pub fn lookup_code(&self, va: u64) -> Option<u64> {
         let e = &self.code[Self::slot(va)];
         if e.tag == (va >> 12) | self.key {
             Some(e.pa)

@@ -127,22 +127,29 @@ impl Hart {
     /// The caller counts the TLB lookup.
     #[inline(always)]
     pub(crate) fn load(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
-        let in_page = va & 0xfff;
-        if in_page + w.bytes() as u64 <= 0x1000 {
-            if let Some(off) = self.mmu.lookup_read(va) {
-                // SAFETY: TLB data entries hold offsets of whole pages of
-                // RAM (`translate_data` fills them only so), RAM's length
-                // never changes, and the access stays in its page.
-                return Ok(unsafe {
-                    read_at(bus.ram.data.as_ptr().add((off + in_page) as usize), w)
-                });
-            }
+        match self.load_fast(bus, va, w) {
+            Some(v) => Ok(v),
+            None => self.load_slow(bus, va, w),
         }
-        self.load_slow(bus, va, w)
+    }
+
+    /// `load` when the TLB has the page and the access stays in it (it then
+    /// reaches RAM, never a device); None otherwise.
+    #[inline(always)]
+    pub(crate) fn load_fast(&self, bus: &Bus, va: u64, w: Width) -> Option<u64> {
+        let in_page = va & 0xfff;
+        if in_page + w.bytes() as u64 > 0x1000 {
+            return None;
+        }
+        let off = self.mmu.lookup_read(va)?;
+        // SAFETY: TLB data entries hold offsets of whole pages of RAM
+        // (`translate_data` fills them only so), RAM's length never
+        // changes, and the access stays in its page.
+        Some(unsafe { read_at(bus.ram.data.as_ptr().add((off + in_page) as usize), w) })
     }
 
     #[inline(never)]
-    fn load_slow(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
+    pub(crate) fn load_slow(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
         let pa = self.translate_data(bus, va, Access::Read)?;
@@ -186,23 +193,41 @@ impl Hart {
         w: Width,
         v: u64,
     ) -> Result<(), Exception> {
-        let in_page = va & 0xfff;
-        if in_page + w.bytes() as u64 <= 0x1000 {
-            if let Some(off) = self.mmu.lookup_write(va) {
-                let o = (off + in_page) as usize;
-                // SAFETY: as for `load`.
-                unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
-                if bus.ram.is_code(o) {
-                    bus.ram.clobber_code(o);
-                }
-                return Ok(());
-            }
+        if self.store_fast(bus, va, w, v) {
+            return Ok(());
         }
         self.store_slow(bus, va, w, v)
     }
 
+    /// `store` when the TLB has the page writable and the access stays in
+    /// it (it then reaches RAM, never a device); false, having done
+    /// nothing, otherwise.
+    #[inline(always)]
+    pub(crate) fn store_fast(&self, bus: &mut Bus, va: u64, w: Width, v: u64) -> bool {
+        let in_page = va & 0xfff;
+        if in_page + w.bytes() as u64 > 0x1000 {
+            return false;
+        }
+        let Some(off) = self.mmu.lookup_write(va) else {
+            return false;
+        };
+        let o = (off + in_page) as usize;
+        // SAFETY: as for `load_fast`.
+        unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
+        if bus.ram.is_code(o) {
+            bus.ram.clobber_code(o);
+        }
+        true
+    }
+
     #[inline(never)]
-    fn store_slow(&mut self, bus: &mut Bus, va: u64, w: Width, v: u64) -> Result<(), Exception> {
+    pub(crate) fn store_slow(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        w: Width,
+        v: u64,
+    ) -> Result<(), Exception> {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
         let pa = self.translate_data(bus, va, Access::Write)?;

@@ -5,8 +5,9 @@
 
 use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
+use super::fpu;
 use super::fpu::nan_box;
-use super::insn::{AluOp, Cond, Decoded, FpFmt, Insn, Width};
+use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width};
 use super::Exception;
 use super::Hart;
 use crate::bus::Bus;
@@ -83,6 +84,15 @@ pub enum Kind {
     Fld,
     Fsw,
     Fsd,
+    /// FADD..FDIV in single and double precision, the rounding mode in `imm`.
+    FaddS,
+    FsubS,
+    FmulS,
+    FdivS,
+    FaddD,
+    FsubD,
+    FmulD,
+    FdivD,
     /// Other F/D instructions, through `Hart::execute_fp`.
     Fp,
     Nop,
@@ -286,6 +296,26 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
             };
             (k, 0, rs1, rs2, imm)
         }
+        Insn::FBin {
+            op: op @ (FpBinOp::Add | FpBinOp::Sub | FpBinOp::Mul | FpBinOp::Div),
+            fmt,
+            rd,
+            rs1,
+            rs2,
+            rm,
+        } => {
+            let k = match (op, fmt) {
+                (FpBinOp::Add, FpFmt::S) => Kind::FaddS,
+                (FpBinOp::Sub, FpFmt::S) => Kind::FsubS,
+                (FpBinOp::Mul, FpFmt::S) => Kind::FmulS,
+                (FpBinOp::Div, FpFmt::S) => Kind::FdivS,
+                (FpBinOp::Add, FpFmt::D) => Kind::FaddD,
+                (FpBinOp::Sub, FpFmt::D) => Kind::FsubD,
+                (FpBinOp::Mul, FpFmt::D) => Kind::FmulD,
+                _ => Kind::FdivD,
+            };
+            (k, rd, rs1, rs2, rm as i32)
+        }
         Insn::Fma { .. }
         | Insn::FBin { .. }
         | Insn::FSqrt { .. }
@@ -455,27 +485,58 @@ impl Hart {
                 base.wrapping_add(($op.off + $op.len as u16) as u64)
             };
         }
+        // Only the slow path can reach a device.
         macro_rules! load {
             ($op:ident, $w:expr, |$v:ident| $ext:expr) => {{
                 let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
-                match self.load(bus, va, $w) {
-                    Ok($v) => set0!($op.rd, $ext),
-                    Err(e) => fault!($op, e),
-                }
-                if self.mmio_accessed {
-                    leave!($op, next!($op));
+                if let Some($v) = self.load_fast(bus, va, $w) {
+                    set0!($op.rd, $ext);
+                } else {
+                    match self.load_slow(bus, va, $w) {
+                        Ok($v) => set0!($op.rd, $ext),
+                        Err(e) => fault!($op, e),
+                    }
+                    if self.mmio_accessed {
+                        leave!($op, next!($op));
+                    }
                 }
             }};
         }
         macro_rules! store {
             ($op:ident, $w:expr) => {{
                 let va = x!($op.rs1).wrapping_add($op.imm as i64 as u64);
-                if let Err(e) = self.store(bus, va, $w, x!($op.rs2)) {
-                    fault!($op, e);
+                let v = x!($op.rs2);
+                if !self.store_fast(bus, va, $w, v) {
+                    if let Err(e) = self.store_slow(bus, va, $w, v) {
+                        fault!($op, e);
+                    }
+                    if self.mmio_accessed {
+                        leave!($op, next!($op));
+                    }
                 }
-                if self.mmio_accessed {
-                    leave!($op, next!($op));
+            }};
+        }
+        // FADD..FDIV as `execute_fp` runs them: FS Off, then a reserved
+        // rounding mode, are illegal.
+        macro_rules! fbin {
+            ($op:ident, $f:expr, $fmt:expr) => {{
+                let rm = if $op.imm == 7 {
+                    self.csr.frm
+                } else {
+                    $op.imm as u8
+                };
+                if self.csr.mstatus & MSTATUS_FS == 0 || rm >= 5 {
+                    let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                    fault!($op, Exception::Illegal(self.blocks.insns[i].raw));
                 }
+                let (a, b) = (
+                    self.f[($op.rs1 & 31) as usize],
+                    self.f[($op.rs2 & 31) as usize],
+                );
+                let (v, flags) = fpu::binop($f, $fmt, a, b, rm);
+                self.f[($op.rd & 31) as usize] = v;
+                self.csr.fflags |= flags;
+                self.csr.mstatus |= MSTATUS_FS;
             }};
         }
         loop {
@@ -613,6 +674,14 @@ impl Hart {
                             leave!(op, next!(op));
                         }
                     }
+                    Kind::FaddS => fbin!(op, FpBinOp::Add, FpFmt::S),
+                    Kind::FsubS => fbin!(op, FpBinOp::Sub, FpFmt::S),
+                    Kind::FmulS => fbin!(op, FpBinOp::Mul, FpFmt::S),
+                    Kind::FdivS => fbin!(op, FpBinOp::Div, FpFmt::S),
+                    Kind::FaddD => fbin!(op, FpBinOp::Add, FpFmt::D),
+                    Kind::FsubD => fbin!(op, FpBinOp::Sub, FpFmt::D),
+                    Kind::FmulD => fbin!(op, FpBinOp::Mul, FpFmt::D),
+                    Kind::FdivD => fbin!(op, FpBinOp::Div, FpFmt::D),
                     Kind::Fp => {
                         let i = unsafe { p.offset_from(ops0) } as usize - 1;
                         let d = self.blocks.insns[i];

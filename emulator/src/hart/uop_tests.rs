@@ -112,4 +112,20 @@ fn lowering_keeps_offsets_and_maps_x0_writes() {
     // csrr is slow.
     let d = crate::hart::decode::decode_any(0xf1402573);
     assert_eq!(lower(&d, 0).kind, Kind::Slow);
+    // fadd.d f1,f2,f3,dyn has its own op, the rounding mode in imm; fmin.d
+    // goes through execute_fp.
+    let op = lower(&crate::hart::decode::decode_any(0x023170d3), 0);
+    assert_eq!(
+        (op.kind, op.rd, op.rs1, op.rs2, op.imm),
+        (Kind::FaddD, 1, 2, 3, 7)
+    );
+    let d = crate::hart::decode::decode_any(0x2a3100d3);
+    assert!(matches!(
+        d.insn,
+        Insn::FBin {
+            op: crate::hart::insn::FpBinOp::Min,
+            ..
+        }
+    ));
+    assert_eq!(lower(&d, 0).kind, Kind::Fp);
 }
