@@ -13,6 +13,7 @@
 //! full, and when RAM's code generation moved because some page holding
 //! cached code was written.
 
+use super::csr::SATP;
 use super::decode::decode_any;
 use super::insn::{Decoded, Insn};
 use super::uop::{lower, Op};
@@ -54,13 +55,17 @@ impl Default for BlockCache {
     }
 }
 
-/// Whether a block ends after `i`: jumps, system instructions, CSR
-/// accesses (which may enable interrupts or change translation).
+/// Whether a block ends after `i`: jumps, system instructions, and
+/// accesses to satp (the instructions after them may be fetched from
+/// elsewhere). Other CSR accesses end the run only when they leave an
+/// interrupt pending and enabled (the run loop takes it).
 pub fn ends_block(i: &Insn) -> bool {
     matches!(
         i,
         Insn::Jal { .. }
             | Insn::Jalr { .. }
+            | Insn::Csr { csr: SATP, .. }
+            | Insn::CsrImm { csr: SATP, .. }
             | Insn::Ecall
             | Insn::Ebreak
             | Insn::Mret
@@ -68,8 +73,6 @@ pub fn ends_block(i: &Insn) -> bool {
             | Insn::Wfi
             | Insn::SfenceVma { .. }
             | Insn::FenceI
-            | Insn::Csr { .. }
-            | Insn::CsrImm { .. }
             | Insn::Illegal(_)
     )
 }

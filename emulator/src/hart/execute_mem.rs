@@ -2,6 +2,7 @@
 //! construction, since harts interleave on one host thread).
 
 use super::insn::{AmoOp, Decoded, Insn, Width};
+use super::mem::{read_le, write_le};
 use super::{Exception, Hart};
 use crate::bus::Bus;
 use crate::mmu::Access;
@@ -96,15 +97,34 @@ impl Hart {
                 if !va.is_multiple_of(size) {
                     return Err(Exception::StoreMisaligned(va));
                 }
-                let pa = self.data_pa(bus, va, Access::Write)?;
-                let m = self.load_pa(bus, pa, size, Access::Write, va)?;
                 let mask = if width == Width::W {
                     0xffff_ffff
                 } else {
                     u64::MAX
                 };
-                let new = amo_result(op, width == Width::W, m, self.xr(rs2) & mask);
-                self.store_pa(bus, pa, size, new, va)?;
+                let x = self.xr(rs2) & mask;
+                // A writable page in the TLB is RAM, and readable (W
+                // without R is reserved); an aligned access stays in it.
+                let (m, new) = match self.mmu.lookup_write(va) {
+                    Some(off) => {
+                        self.mmu.lookups += 1;
+                        let o = (off + (va & 0xfff)) as usize;
+                        let m = read_le(&bus.ram.data, o, width);
+                        let new = amo_result(op, width == Width::W, m, x);
+                        write_le(&mut bus.ram.data, o, width, new);
+                        if bus.ram.is_code(o) {
+                            bus.ram.clobber_code(o);
+                        }
+                        (m, new)
+                    }
+                    None => {
+                        let pa = self.data_pa(bus, va, Access::Write)?;
+                        let m = self.load_pa(bus, pa, size, Access::Write, va)?;
+                        let new = amo_result(op, width == Width::W, m, x);
+                        self.store_pa(bus, pa, size, new, va)?;
+                        (m, new)
+                    }
+                };
                 self.amo_stored = new;
                 self.set_x(rd, extend(width, m));
             }

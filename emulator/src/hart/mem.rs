@@ -26,7 +26,7 @@ pub(crate) fn read_le(d: &[u8], o: usize, w: Width) -> u64 {
 
 /// Writes the low `w` bytes of `v` at `o` of RAM data.
 #[inline(always)]
-fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
+pub(crate) fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
     match w {
         Width::B => d[o] = v as u8,
         Width::H => d[o..o + 2].copy_from_slice(&(v as u16).to_le_bytes()),

@@ -93,6 +93,8 @@ pub enum Kind {
     FsubD,
     FmulD,
     FdivD,
+    /// LR, SC and AMOs, through `Hart::execute_atomic`.
+    Atomic,
     /// Other F/D instructions, through `Hart::execute_fp`.
     Fp,
     Nop,
@@ -327,6 +329,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         | Insn::FMvToInt { .. }
         | Insn::FMvFromInt { .. } => (Kind::Fp, 0, 0, 0, 0),
         Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
+        Insn::Lr { .. } | Insn::Sc { .. } | Insn::Amo { .. } => (Kind::Atomic, 0, 0, 0, 0),
         _ => (Kind::Slow, 0, 0, 0, 0),
     };
     // Writes of x0 by instructions that cannot trap do nothing.
@@ -682,6 +685,16 @@ impl Hart {
                     Kind::FsubD => fbin!(op, FpBinOp::Sub, FpFmt::D),
                     Kind::FmulD => fbin!(op, FpBinOp::Mul, FpFmt::D),
                     Kind::FdivD => fbin!(op, FpBinOp::Div, FpFmt::D),
+                    Kind::Atomic => {
+                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                        let d = self.blocks.insns[i];
+                        if let Err(e) = self.execute_atomic(&d, bus) {
+                            fault!(op, e);
+                        }
+                        if self.mmio_accessed {
+                            leave!(op, next!(op));
+                        }
+                    }
                     Kind::Fp => {
                         let i = unsafe { p.offset_from(ops0) } as usize - 1;
                         let d = self.blocks.insns[i];
@@ -702,8 +715,14 @@ impl Hart {
                             finish!(done + k + 1, op.nmem);
                         }
                         self.retired += 1;
-                        // A slow op ending its block (system, CSR) ends the run.
-                        if unsafe { (*p).kind } == Kind::Exit || self.mmio_accessed || self.wfi {
+                        // A slow op ending its block (system, satp) ends the
+                        // run, and so does one leaving an interrupt to take.
+                        if unsafe { (*p).kind } == Kind::Exit
+                            || self.mmio_accessed
+                            || self.wfi
+                            || (self.csr.mip & self.csr.mie != 0
+                                && self.pending_interrupt().is_some())
+                        {
                             self.history.cut_block(k as u32 + 1);
                             finish!(done + k + 1, op.nmem);
                         }
