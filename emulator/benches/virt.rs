@@ -3,7 +3,8 @@
 //
 // `cargo bench -p emulator [-- FILTER...]`: rows whose name contains a
 // FILTER run (all without one). BENCH_RUNS sets the runs per cell (default
-// 3, median quoted); BENCH_QEMU=0 leaves QEMU out.
+// 3, median quoted); BENCH_QEMU=0 leaves QEMU out, BENCH_ICOUNT=0 its
+// -icount column (usertests takes QEMU's icount mode over 20 minutes).
 
 use emulator::devices::{Disk, Finish};
 use emulator::machine::{Config, Event, Machine};
@@ -328,6 +329,7 @@ fn main() {
         .unwrap_or(3)
         .max(1);
     let qemu_on = std::env::var("BENCH_QEMU").map_or(true, |v| v != "0") && have_qemu();
+    let icount_on = std::env::var("BENCH_ICOUNT").map_or(true, |v| v != "0");
     // QEMU's own start and exit, taken off its bare-metal rows.
     let qemu_base = |icount| {
         median(runs, || qemu(&Work::Bare("hello"), icount))
@@ -372,6 +374,10 @@ fn main() {
         );
         if qemu_on {
             for (icount, b) in [(false, base), (true, base_ic)] {
+                if icount && !icount_on {
+                    line.push_str(&format!(" | {:>22}", "skipped"));
+                    continue;
+                }
                 let cell = match median(runs, || qemu(&row.work, icount)) {
                     Ok(q) => {
                         let t = if matches!(row.work, Work::Bare(_)) {

@@ -7,11 +7,11 @@
 //! instructions and their micro-ops live in one arena, each block closed by
 //! an `Exit` op; a direct-mapped table maps a physical address to its block.
 //! Branches, jumps and exits cache the block they lead to in the same page
-//! (a link), so a hot loop runs from block to block without a lookup. The whole cache
-//! is dropped (an epoch bump, and an arena reset at the next lookup, so a
-//! running block is never changed under it) on FENCE.I, when the arena is
-//! full, and when RAM's code generation moved because some page holding
-//! cached code was written.
+//! (a link), so a hot loop runs from block to block without a lookup. The
+//! whole cache is dropped (an epoch bump, and an arena reset at the next
+//! lookup, so a running block is never changed under it) on FENCE.I, when
+//! the arena is full, and when RAM's code generation moved because some page
+//! holding cached code was written; links go with it.
 
 use super::csr::SATP;
 use super::decode::decode_any;

@@ -91,6 +91,38 @@ fn budget_is_exact_even_mid_block() {
 }
 
 #[test]
+fn a_budget_cut_leaves_the_cached_block_as_it_was() {
+    let (mut h, mut bus) = setup(&[0x00100093, 0x00208113, 0x00310193, 0x00418213, SPIN]);
+    let before = h
+        .blocks
+        .get(&mut bus.ram, BASE)
+        .map(|(s, l)| h.blocks.ops[s..=s + l].to_vec());
+    assert_eq!(h.run(&mut bus, 2), Exit::Budget);
+    let after = h
+        .blocks
+        .get(&mut bus.ram, BASE)
+        .map(|(s, l)| h.blocks.ops[s..=s + l].to_vec());
+    assert_eq!(before, after);
+    assert_eq!((h.instret(), h.pc, h.x[2]), (2, BASE + 8, 3));
+}
+
+#[test]
+fn a_loop_runs_through_its_link_and_a_csr_read_stays_in_the_block() {
+    // addi x1,x0,100; loop: csrr x5,mhartid; addi x1,x1,-1; bnez x1,loop; spin
+    let (mut h, mut bus) = setup(&[0x06400093, 0xf14022f3, 0xfff08093, 0xfe009ce3, SPIN]);
+    assert_eq!(h.run(&mut bus, 1 + 3 * 100), Exit::Budget);
+    assert_eq!((h.x[1], h.pc, h.instret()), (0, BASE + 16, 301));
+    // Two blocks decoded (from BASE, and the loop from BASE + 4, whose
+    // branch links to its own block); the run loop looked the loop up
+    // once more, to run its last pass, cut short by the budget.
+    assert_eq!(h.block_stats(), (1, 2));
+    let (s, l) = h.blocks.get(&mut bus.ram, BASE + 4).unwrap();
+    assert_eq!(l, 4);
+    assert_eq!(h.blocks.ops[s + 2].kind, uop::Kind::Bne);
+    assert_eq!(h.blocks.ops[s + 2].link, uop::link(s, l));
+}
+
+#[test]
 fn ecall_traps_to_mtvec() {
     let (mut h, mut bus) = setup(&[NOP, ECALL]);
     h.csr_write(MTVEC, BASE + 0x100);

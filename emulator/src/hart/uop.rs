@@ -1,12 +1,13 @@
 //! The fast path: decoded instructions lowered into narrow micro-ops (one
-//! flat opcode byte, registers, immediate, offset in the block), and the
-//! loop that runs a cached block of them. Anything uncommon (CSRs, system,
-//! atomics, floating point) is a `Slow` op that runs through `execute`.
+//! flat opcode byte, registers, immediate, offset in the block, a link to
+//! the next block), and the loop that runs cached blocks of them, following
+//! links from block to block. Integer ops, loads and stores, FADD..FDIV and
+//! the atomics run here; anything uncommon (CSRs, system, other floating
+//! point) runs through `execute` or `execute_fp`.
 
 use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
-use super::fpu;
-use super::fpu::nan_box;
+use super::fpu::{self, nan_box};
 use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width};
 use super::Exception;
 use super::Hart;
