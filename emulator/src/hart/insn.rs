@@ -74,6 +74,19 @@ pub enum AmoOp {
     Maxu,
 }
 
+/// Every AMO operation, indexed by `op as usize`.
+pub const AMO_OPS: [AmoOp; 9] = [
+    AmoOp::Swap,
+    AmoOp::Add,
+    AmoOp::Xor,
+    AmoOp::And,
+    AmoOp::Or,
+    AmoOp::Min,
+    AmoOp::Max,
+    AmoOp::Minu,
+    AmoOp::Maxu,
+];
+
 /// Zicsr operations: CSRRW(I), CSRRS(I), CSRRC(I).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CsrOp {

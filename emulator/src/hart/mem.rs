@@ -40,7 +40,7 @@ pub(crate) fn write_le(d: &mut [u8], o: usize, w: Width, v: u64) {
 /// # Safety
 /// `p` must be valid for reads of `w` bytes.
 #[inline(always)]
-unsafe fn read_at(p: *const u8, w: Width) -> u64 {
+pub(crate) unsafe fn read_at(p: *const u8, w: Width) -> u64 {
     match w {
         Width::B => *p as u64,
         Width::H => u16::from_le(p.cast::<u16>().read_unaligned()) as u64,
@@ -54,7 +54,7 @@ unsafe fn read_at(p: *const u8, w: Width) -> u64 {
 /// # Safety
 /// `p` must be valid for writes of `w` bytes.
 #[inline(always)]
-unsafe fn write_at(p: *mut u8, w: Width, v: u64) {
+pub(crate) unsafe fn write_at(p: *mut u8, w: Width, v: u64) {
     match w {
         Width::B => *p = v as u8,
         Width::H => p.cast::<u16>().write_unaligned((v as u16).to_le()),

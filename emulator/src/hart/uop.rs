@@ -7,8 +7,10 @@
 
 use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
+use super::execute_mem::amo_result;
 use super::fpu::{self, nan_box};
-use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width};
+use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width, AMO_OPS};
+use super::mem::{read_at, write_at};
 use super::Exception;
 use super::Hart;
 use crate::bus::Bus;
@@ -94,7 +96,11 @@ pub enum Kind {
     FsubD,
     FmulD,
     FdivD,
-    /// LR, SC and AMOs, through `Hart::execute_atomic`.
+    /// AMOs of a word or doubleword, the operation's index in `AMO_OPS` in
+    /// `imm`; a TLB miss goes through `Hart::execute_atomic`.
+    AmoW,
+    AmoD,
+    /// LR and SC, through `Hart::execute_atomic`.
     Atomic,
     /// Other F/D instructions, through `Hart::execute_fp`.
     Fp,
@@ -330,7 +336,22 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         | Insn::FMvToInt { .. }
         | Insn::FMvFromInt { .. } => (Kind::Fp, 0, 0, 0, 0),
         Insn::Fence => (Kind::Nop, 0, 0, 0, 0),
-        Insn::Lr { .. } | Insn::Sc { .. } | Insn::Amo { .. } => (Kind::Atomic, 0, 0, 0, 0),
+        Insn::Amo {
+            op,
+            width,
+            rd,
+            rs1,
+            rs2,
+            ..
+        } => {
+            let k = if width == Width::W {
+                Kind::AmoW
+            } else {
+                Kind::AmoD
+            };
+            (k, rd, rs1, rs2, op as i32)
+        }
+        Insn::Lr { .. } | Insn::Sc { .. } => (Kind::Atomic, 0, 0, 0, 0),
         _ => (Kind::Slow, 0, 0, 0, 0),
     };
     // Writes of x0 by instructions that cannot trap do nothing.
@@ -686,6 +707,45 @@ impl Hart {
                     Kind::FsubD => fbin!(op, FpBinOp::Sub, FpFmt::D),
                     Kind::FmulD => fbin!(op, FpBinOp::Mul, FpFmt::D),
                     Kind::FdivD => fbin!(op, FpBinOp::Div, FpFmt::D),
+                    Kind::AmoW | Kind::AmoD => {
+                        let va = x!(op.rs1);
+                        let (width, mask) = if op.kind == Kind::AmoW {
+                            (Width::W, 0xffff_ffff)
+                        } else {
+                            (Width::D, u64::MAX)
+                        };
+                        // As `execute_atomic`: a writable page in the TLB is
+                        // RAM and readable; an aligned access stays in it.
+                        let hit = match self.mmu.lookup_write(va) {
+                            Some(off) if va & (width.bytes() as u64 - 1) == 0 => Some(off),
+                            _ => None,
+                        };
+                        if let Some(off) = hit {
+                            self.mmu.lookups += 1;
+                            let o = (off + (va & 0xfff)) as usize;
+                            // SAFETY: as for `Hart::load_fast`.
+                            let m = unsafe { read_at(bus.ram.data.as_ptr().add(o), width) };
+                            let amo = AMO_OPS[op.imm as usize % AMO_OPS.len()];
+                            let new = amo_result(amo, width == Width::W, m, x!(op.rs2) & mask);
+                            // SAFETY: as for `Hart::store_fast`.
+                            unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), width, new) };
+                            if bus.ram.is_code(o) {
+                                bus.ram.clobber_code(o);
+                            }
+                            self.amo_stored = new;
+                            let old = if width == Width::W { w!(m as u32) } else { m };
+                            set0!(op.rd, old);
+                        } else {
+                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
+                            let d = self.blocks.insns[i];
+                            if let Err(e) = self.execute_atomic(&d, bus) {
+                                fault!(op, e);
+                            }
+                            if self.mmio_accessed {
+                                leave!(op, next!(op));
+                            }
+                        }
+                    }
                     Kind::Atomic => {
                         let i = unsafe { p.offset_from(ops0) } as usize - 1;
                         let d = self.blocks.insns[i];

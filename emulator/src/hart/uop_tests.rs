@@ -128,4 +128,14 @@ fn lowering_keeps_offsets_and_maps_x0_writes() {
         }
     ));
     assert_eq!(lower(&d, 0).kind, Kind::Fp);
+    // amoadd.w x5,x6,(x7) names its operation by its index in AMO_OPS.
+    let op = lower(&crate::hart::decode::decode_any(0x0063a2af), 0);
+    assert_eq!((op.kind, op.rd, op.rs1, op.rs2), (Kind::AmoW, 5, 7, 6));
+    assert_eq!(
+        crate::hart::insn::AMO_OPS[op.imm as usize],
+        crate::hart::insn::AmoOp::Add
+    );
+    for (i, o) in crate::hart::insn::AMO_OPS.iter().enumerate() {
+        assert_eq!(*o as usize, i);
+    }
 }
