@@ -58,6 +58,15 @@ impl Ram {
         (self.code[off >> 18] >> ((off >> 12) & 63)) & 1 != 0
     }
 
+    /// Notes a store at data offset `off`: if its page holds cached code,
+    /// `clobber_code`.
+    #[inline(always)]
+    pub fn stored(&mut self, off: usize) {
+        if self.is_code(off) {
+            self.clobber_code(off);
+        }
+    }
+
     /// A write at data offset `off` hit a code page: unmark it and
     /// invalidate every hart's cached blocks.
     #[cold]
@@ -73,9 +82,7 @@ impl Ram {
             return;
         }
         for page in (off >> 12)..=((off + len - 1) >> 12) {
-            if self.is_code(page << 12) {
-                self.clobber_code(page << 12);
-            }
+            self.stored(page << 12);
         }
     }
 

@@ -132,9 +132,7 @@ pub fn translate(bus: &mut Bus, va: u64, acc: Access, ctx: &Ctx) -> Result<Leaf,
     }
     if new != pte {
         bus.ram.data[pte_off..pte_off + 8].copy_from_slice(&new.to_le_bytes());
-        if bus.ram.is_code(pte_off) {
-            bus.ram.clobber_code(pte_off);
-        }
+        bus.ram.stored(pte_off);
     }
     // Step 8: the physical address, with superpage low bits from va.
     let low = (1u64 << (12 + 9 * level)) - 1;

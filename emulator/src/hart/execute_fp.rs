@@ -8,14 +8,17 @@ use super::{Exception, Hart};
 use crate::bus::Bus;
 
 impl Hart {
-    /// Resolves the `rm` field: 7 reads frm; 5, 6 (or frm holding 5..7) are illegal.
-    fn rounding(&self, rm: u8, raw: u32) -> Result<u8, Exception> {
+    /// Resolves the `rm` field: 7 reads frm; 5, 6 (or frm holding 5..7)
+    /// are reserved (None).
+    #[inline(always)]
+    pub(crate) fn resolve_rm(&self, rm: u8) -> Option<u8> {
         let rm = if rm == 7 { self.csr.frm } else { rm };
-        if rm >= 5 {
-            Err(Exception::Illegal(raw))
-        } else {
-            Ok(rm)
-        }
+        (rm < 5).then_some(rm)
+    }
+
+    /// `resolve_rm`, a reserved mode being an illegal instruction.
+    fn rounding(&self, rm: u8, raw: u32) -> Result<u8, Exception> {
+        self.resolve_rm(rm).ok_or(Exception::Illegal(raw))
     }
 
     /// Writes f-register `rd` and marks the FP state dirty.

@@ -2,7 +2,7 @@
 //! construction, since harts interleave on one host thread).
 
 use super::insn::{AmoOp, Decoded, Insn, Width};
-use super::mem::{read_le, write_le};
+use super::mem::{read_at, write_at};
 use super::{Exception, Hart};
 use crate::bus::Bus;
 use crate::mmu::Access;
@@ -49,6 +49,34 @@ fn extend(width: Width, v: u64) -> u64 {
 }
 
 impl Hart {
+    /// An AMO done in RAM when `va` is aligned and the TLB has the page
+    /// writable (so RAM, and readable: W without R is reserved): the old
+    /// value as rd receives it. None, having done nothing, otherwise.
+    /// `x` is x[rs2] truncated to the width.
+    #[inline(always)]
+    pub(crate) fn amo_fast(
+        &mut self,
+        bus: &mut Bus,
+        op: AmoOp,
+        width: Width,
+        va: u64,
+        x: u64,
+    ) -> Option<u64> {
+        if !va.is_multiple_of(width.bytes() as u64) {
+            return None;
+        }
+        let o = self.tlb_offset(va, width, true)?;
+        self.mmu.lookups += 1;
+        // SAFETY: as for `Hart::load_fast`.
+        let m = unsafe { read_at(bus.ram.data.as_ptr().add(o), width) };
+        let new = amo_result(op, width == Width::W, m, x);
+        // SAFETY: as for `Hart::store_fast`.
+        unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), width, new) };
+        bus.ram.stored(o);
+        self.amo_stored = new;
+        Some(extend(width, m))
+    }
+
     /// LR, SC and AMO. Misaligned addresses raise load (LR) or store/AMO
     /// (SC, AMO) address-misaligned.
     pub(crate) fn execute_atomic(&mut self, d: &Decoded, bus: &mut Bus) -> Result<(), Exception> {
@@ -103,28 +131,14 @@ impl Hart {
                     u64::MAX
                 };
                 let x = self.xr(rs2) & mask;
-                // A writable page in the TLB is RAM, and readable (W
-                // without R is reserved); an aligned access stays in it.
-                let (m, new) = match self.mmu.lookup_write(va) {
-                    Some(off) => {
-                        self.mmu.lookups += 1;
-                        let o = (off + (va & 0xfff)) as usize;
-                        let m = read_le(&bus.ram.data, o, width);
-                        let new = amo_result(op, width == Width::W, m, x);
-                        write_le(&mut bus.ram.data, o, width, new);
-                        if bus.ram.is_code(o) {
-                            bus.ram.clobber_code(o);
-                        }
-                        (m, new)
-                    }
-                    None => {
-                        let pa = self.data_pa(bus, va, Access::Write)?;
-                        let m = self.load_pa(bus, pa, size, Access::Write, va)?;
-                        let new = amo_result(op, width == Width::W, m, x);
-                        self.store_pa(bus, pa, size, new, va)?;
-                        (m, new)
-                    }
-                };
+                if let Some(old) = self.amo_fast(bus, op, width, va, x) {
+                    self.set_x(rd, old);
+                    return Ok(());
+                }
+                let pa = self.data_pa(bus, va, Access::Write)?;
+                let m = self.load_pa(bus, pa, size, Access::Write, va)?;
+                let new = amo_result(op, width == Width::W, m, x);
+                self.store_pa(bus, pa, size, new, va)?;
                 self.amo_stored = new;
                 self.set_x(rd, extend(width, m));
             }

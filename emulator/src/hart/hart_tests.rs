@@ -97,6 +97,7 @@ fn a_budget_cut_leaves_the_cached_block_as_it_was() {
         .blocks
         .get(&mut bus.ram, BASE)
         .map(|(s, l)| h.blocks.ops[s..=s + l].to_vec());
+    assert!(before.as_ref().is_some_and(|ops| ops.len() == 6));
     assert_eq!(h.run(&mut bus, 2), Exit::Budget);
     let after = h
         .blocks

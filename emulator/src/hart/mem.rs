@@ -133,19 +133,32 @@ impl Hart {
         }
     }
 
-    /// `load` when the TLB has the page and the access stays in it (it then
-    /// reaches RAM, never a device); None otherwise.
+    /// The offset in RAM's data of a `w`-byte access at `va` that the TLB
+    /// allows (for stores and AMOs when `write`, loads otherwise) and that
+    /// stays in its page; None when the slow path must decide.
     #[inline(always)]
-    pub(crate) fn load_fast(&self, bus: &Bus, va: u64, w: Width) -> Option<u64> {
+    pub(crate) fn tlb_offset(&self, va: u64, w: Width, write: bool) -> Option<usize> {
         let in_page = va & 0xfff;
         if in_page + w.bytes() as u64 > 0x1000 {
             return None;
         }
-        let off = self.mmu.lookup_read(va)?;
+        let off = if write {
+            self.mmu.lookup_write(va)?
+        } else {
+            self.mmu.lookup_read(va)?
+        };
+        Some((off + in_page) as usize)
+    }
+
+    /// `load` when `tlb_offset` has it (it then reaches RAM, never a device);
+    /// None otherwise.
+    #[inline(always)]
+    pub(crate) fn load_fast(&self, bus: &Bus, va: u64, w: Width) -> Option<u64> {
+        let o = self.tlb_offset(va, w, false)?;
         // SAFETY: TLB data entries hold offsets of whole pages of RAM
         // (`translate_data` fills them only so), RAM's length never
-        // changes, and the access stays in its page.
-        Some(unsafe { read_at(bus.ram.data.as_ptr().add((off + in_page) as usize), w) })
+        // changes, and `tlb_offset` keeps the access in its page.
+        Some(unsafe { read_at(bus.ram.data.as_ptr().add(o), w) })
     }
 
     #[inline(never)]
@@ -199,24 +212,16 @@ impl Hart {
         self.store_slow(bus, va, w, v)
     }
 
-    /// `store` when the TLB has the page writable and the access stays in
-    /// it (it then reaches RAM, never a device); false, having done
-    /// nothing, otherwise.
+    /// `store` when `tlb_offset` has it (it then reaches RAM, never a
+    /// device); false, having done nothing, otherwise.
     #[inline(always)]
     pub(crate) fn store_fast(&self, bus: &mut Bus, va: u64, w: Width, v: u64) -> bool {
-        let in_page = va & 0xfff;
-        if in_page + w.bytes() as u64 > 0x1000 {
-            return false;
-        }
-        let Some(off) = self.mmu.lookup_write(va) else {
+        let Some(o) = self.tlb_offset(va, w, true) else {
             return false;
         };
-        let o = (off + in_page) as usize;
         // SAFETY: as for `load_fast`.
         unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
-        if bus.ram.is_code(o) {
-            bus.ram.clobber_code(o);
-        }
+        bus.ram.stored(o);
         true
     }
 
@@ -266,9 +271,7 @@ impl Hart {
     ) -> Result<(), Exception> {
         if let Some(o) = bus.ram.offset(pa, size) {
             write_le(&mut bus.ram.data, o, width_of(size), v);
-            if bus.ram.is_code(o) {
-                bus.ram.clobber_code(o);
-            }
+            bus.ram.stored(o);
             return Ok(());
         }
         self.mmio_accessed = true;

@@ -7,10 +7,8 @@
 
 use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
-use super::execute_mem::amo_result;
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width, AMO_OPS};
-use super::mem::{read_at, write_at};
 use super::Exception;
 use super::Hart;
 use crate::bus::Bus;
@@ -541,19 +539,40 @@ impl Hart {
                 }
             }};
         }
+        // The decoded instruction of the op being run.
+        macro_rules! decoded {
+            () => {
+                self.blocks.insns[unsafe { p.offset_from(ops0) } as usize - 1]
+            };
+        }
+        // F and D are illegal while mstatus.FS is Off.
+        macro_rules! fs_on {
+            ($op:ident) => {
+                if self.csr.mstatus & MSTATUS_FS == 0 {
+                    fault!($op, Exception::Illegal(decoded!().raw));
+                }
+            };
+        }
+        // LR, SC and AMOs the fast path does not do.
+        macro_rules! atomic {
+            ($op:ident) => {{
+                let d = decoded!();
+                if let Err(e) = self.execute_atomic(&d, bus) {
+                    fault!($op, e);
+                }
+                if self.mmio_accessed {
+                    leave!($op, next!($op));
+                }
+            }};
+        }
         // FADD..FDIV as `execute_fp` runs them: FS Off, then a reserved
         // rounding mode, are illegal.
         macro_rules! fbin {
             ($op:ident, $f:expr, $fmt:expr) => {{
-                let rm = if $op.imm == 7 {
-                    self.csr.frm
-                } else {
-                    $op.imm as u8
+                fs_on!($op);
+                let Some(rm) = self.resolve_rm($op.imm as u8) else {
+                    fault!($op, Exception::Illegal(decoded!().raw));
                 };
-                if self.csr.mstatus & MSTATUS_FS == 0 || rm >= 5 {
-                    let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                    fault!($op, Exception::Illegal(self.blocks.insns[i].raw));
-                }
                 let (a, b) = (
                     self.f[($op.rs1 & 31) as usize],
                     self.f[($op.rs2 & 31) as usize],
@@ -659,10 +678,7 @@ impl Hart {
                     Kind::Sw => store!(op, Width::W),
                     Kind::Sd => store!(op, Width::D),
                     Kind::Flw | Kind::Fld => {
-                        if self.csr.mstatus & MSTATUS_FS == 0 {
-                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                            fault!(op, Exception::Illegal(self.blocks.insns[i].raw));
-                        }
+                        fs_on!(op);
                         let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
                         let w = if op.kind == Kind::Flw {
                             Width::W
@@ -682,10 +698,7 @@ impl Hart {
                         }
                     }
                     Kind::Fsw | Kind::Fsd => {
-                        if self.csr.mstatus & MSTATUS_FS == 0 {
-                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                            fault!(op, Exception::Illegal(self.blocks.insns[i].raw));
-                        }
+                        fs_on!(op);
                         let va = x!(op.rs1).wrapping_add(op.imm as i64 as u64);
                         let w = if op.kind == Kind::Fsw {
                             Width::W
@@ -708,65 +721,27 @@ impl Hart {
                     Kind::FmulD => fbin!(op, FpBinOp::Mul, FpFmt::D),
                     Kind::FdivD => fbin!(op, FpBinOp::Div, FpFmt::D),
                     Kind::AmoW | Kind::AmoD => {
-                        let va = x!(op.rs1);
                         let (width, mask) = if op.kind == Kind::AmoW {
                             (Width::W, 0xffff_ffff)
                         } else {
                             (Width::D, u64::MAX)
                         };
-                        // As `execute_atomic`: a writable page in the TLB is
-                        // RAM and readable; an aligned access stays in it.
-                        let hit = match self.mmu.lookup_write(va) {
-                            Some(off) if va & (width.bytes() as u64 - 1) == 0 => Some(off),
-                            _ => None,
-                        };
-                        if let Some(off) = hit {
-                            self.mmu.lookups += 1;
-                            let o = (off + (va & 0xfff)) as usize;
-                            // SAFETY: as for `Hart::load_fast`.
-                            let m = unsafe { read_at(bus.ram.data.as_ptr().add(o), width) };
-                            let amo = AMO_OPS[op.imm as usize % AMO_OPS.len()];
-                            let new = amo_result(amo, width == Width::W, m, x!(op.rs2) & mask);
-                            // SAFETY: as for `Hart::store_fast`.
-                            unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), width, new) };
-                            if bus.ram.is_code(o) {
-                                bus.ram.clobber_code(o);
-                            }
-                            self.amo_stored = new;
-                            let old = if width == Width::W { w!(m as u32) } else { m };
-                            set0!(op.rd, old);
-                        } else {
-                            let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                            let d = self.blocks.insns[i];
-                            if let Err(e) = self.execute_atomic(&d, bus) {
-                                fault!(op, e);
-                            }
-                            if self.mmio_accessed {
-                                leave!(op, next!(op));
-                            }
+                        let amo = AMO_OPS[op.imm as usize % AMO_OPS.len()];
+                        match self.amo_fast(bus, amo, width, x!(op.rs1), x!(op.rs2) & mask) {
+                            Some(old) => set0!(op.rd, old),
+                            None => atomic!(op),
                         }
                     }
-                    Kind::Atomic => {
-                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                        let d = self.blocks.insns[i];
-                        if let Err(e) = self.execute_atomic(&d, bus) {
-                            fault!(op, e);
-                        }
-                        if self.mmio_accessed {
-                            leave!(op, next!(op));
-                        }
-                    }
+                    Kind::Atomic => atomic!(op),
                     Kind::Fp => {
-                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                        let d = self.blocks.insns[i];
+                        let d = decoded!();
                         if let Err(e) = self.execute_fp(&d, bus) {
                             fault!(op, e);
                         }
                     }
                     Kind::Nop => {}
                     Kind::Slow => {
-                        let i = unsafe { p.offset_from(ops0) } as usize - 1;
-                        let d = self.blocks.insns[i];
+                        let d = decoded!();
                         let k = k!();
                         self.pc = base.wrapping_add(op.off as u64);
                         self.retired = r0 + done + k;
