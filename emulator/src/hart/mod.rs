@@ -13,6 +13,7 @@ pub mod block;
 pub mod csr;
 pub mod decode;
 pub mod disasm;
+mod dispatch;
 mod execute;
 mod execute_fp;
 mod execute_mem;

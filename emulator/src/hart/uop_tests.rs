@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::devices::Disk;
+use crate::hart::Hart;
 use crate::machine::{Config, Machine};
 use crate::trace::Tracer;
 

@@ -1,0 +1,791 @@
+//! Threaded dispatch of micro-ops: every op carries its handler, and each
+//! handler ends by calling the next op's handler in tail position (a jump:
+//! one indirect branch per op, each predicted on its own, with the hart,
+//! the run's context and the op in registers). A block's way out (a taken
+//! branch, a jump, its `Exit`) returns to `run_chain`, which follows the
+//! link to the next block; so the host stack holds at most one block's
+//! frames even where the compiler would not turn the calls into jumps.
+
+use super::csr::MSTATUS_FS;
+use super::execute::{alu, alu_w, sign_extend};
+use super::fpu::{self, nan_box};
+use super::insn::{AluOp, FpBinOp, FpFmt, Width, AMO_OPS};
+use super::uop::{link, Kind, Op, NO_LINK};
+use super::{Exception, Hart};
+use crate::bus::Bus;
+use crate::history::History;
+use std::ptr::null;
+
+/// What a handler returns when its block is left: the op that left it (a
+/// taken branch, a jump, the `Exit`) and the pc it leads to; or, when the
+/// run is over, a null op and the instructions the run used.
+pub type Ret = (*const Op, u64);
+
+/// A micro-op's handler: it runs `op` and everything after it in its block.
+pub type Handler = fn(&mut Hart, &mut Cx, *const Op) -> Ret;
+
+/// The state of a run shared by the handlers.
+pub struct Cx {
+    bus: *mut Bus,
+    /// The pc of the running block's first instruction.
+    base: u64,
+    /// The running block's first op.
+    bp: *const Op,
+    /// `retired` when the run began.
+    r0: u64,
+    /// Instructions of the blocks finished in this run.
+    done: u64,
+}
+
+impl Cx {
+    /// The bus. SAFETY (every use): `run_chain` took it as `&mut Bus` for
+    /// the whole run and uses it only through here.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    fn bus(&self) -> &mut Bus {
+        unsafe { &mut *self.bus }
+    }
+
+    /// The index of `op` in the running block.
+    #[inline(always)]
+    fn index(&self, op: *const Op) -> u64 {
+        // SAFETY: handlers only see ops of the running block.
+        unsafe { op.offset_from(self.bp) as u64 }
+    }
+
+    /// The pc of `o`.
+    #[inline(always)]
+    fn pc(&self, o: &Op) -> u64 {
+        self.base.wrapping_add(o.off as u64)
+    }
+
+    /// The pc after `o`.
+    #[inline(always)]
+    fn next_pc(&self, o: &Op) -> u64 {
+        self.base.wrapping_add((o.off + o.len as u16) as u64)
+    }
+}
+
+/// Runs the op after `op`. SAFETY: every block ends with an `Exit` (and a
+/// `Stop` stands in for the first op beyond the budget), neither of which
+/// gets here, so the next op is in the block.
+#[inline(always)]
+fn next(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let n = unsafe { op.add(1) };
+    unsafe { ((*n).f)(h, cx, n) }
+}
+
+/// Register reads and writes. SAFETY: ops hold register numbers below 32
+/// (`lower` masks them).
+#[inline(always)]
+fn x(h: &Hart, r: u8) -> u64 {
+    *unsafe { h.x.get_unchecked(r as usize) }
+}
+
+/// Lowering turned writes of x0 into Nops, except for loads and jumps
+/// (which use `set0`).
+#[inline(always)]
+fn set(h: &mut Hart, r: u8, v: u64) {
+    *unsafe { h.x.get_unchecked_mut(r as usize) } = v;
+}
+
+#[inline(always)]
+fn set0(h: &mut Hart, r: u8, v: u64) {
+    set(h, r, v);
+    h.x[0] = 0;
+}
+
+#[inline(always)]
+fn w(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+// Handlers call no function with a result in memory: a frame slot would
+// keep the compiler from making the call to the next handler a jump. What
+// needs one (slow paths, traps) is in a function of its own returning
+// `Option<u64>`: Some(instructions used) when the run ends.
+
+/// The op at `op` retired and the run loop must look: pc at `pc`.
+#[inline(never)]
+fn leave(h: &mut Hart, cx: &mut Cx, op: *const Op, pc: u64) -> Option<u64> {
+    let o = unsafe { &*op };
+    let k = cx.index(op);
+    h.pc = pc;
+    h.retired = cx.r0 + cx.done + k + 1;
+    h.history.cut_block(k as u32 + 1);
+    h.mmu.lookups += (o.nmem + o.is_mem() as u8) as u64;
+    Some(cx.done + k + 1)
+}
+
+/// The op at `op` trapped with `e`: nothing of it happened.
+#[cold]
+#[inline(never)]
+fn fault(h: &mut Hart, cx: &mut Cx, op: *const Op, e: Exception) -> Option<u64> {
+    let o = unsafe { &*op };
+    let k = cx.index(op);
+    h.pc = cx.pc(o);
+    h.retired = cx.r0 + cx.done + k;
+    h.exception(e);
+    h.history.cut_block(k as u32 + 1);
+    h.mmu.lookups += (o.nmem + o.is_mem() as u8) as u64;
+    Some(cx.done + k + 1)
+}
+
+/// Runs the next op unless `end` says the run ended.
+#[inline(always)]
+fn then(h: &mut Hart, cx: &mut Cx, op: *const Op, end: Option<u64>) -> Ret {
+    match end {
+        Some(used) => (null(), used),
+        None => next(h, cx, op),
+    }
+}
+
+/// The decoded instruction of `op`.
+#[inline(always)]
+fn decoded(h: &Hart, op: *const Op) -> super::insn::Decoded {
+    // SAFETY: `op` is in the arena, whose ops and insns are index-aligned.
+    let i = unsafe { op.offset_from(h.blocks.ops.as_ptr()) } as usize;
+    h.blocks.insns[i]
+}
+
+macro_rules! rr {
+    ($($name:ident: |$a:ident, $b:ident| $e:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
+            set(h, o.rd, $e);
+            next(h, cx, op)
+        }
+    )*};
+}
+
+macro_rules! ri {
+    ($($name:ident: |$a:ident, $b:ident| $e:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let ($a, $b) = (x(h, o.rs1), o.imm as i64 as u64);
+            set(h, o.rd, $e);
+            next(h, cx, op)
+        }
+    )*};
+}
+
+rr! {
+    add: |a, b| a.wrapping_add(b);
+    sub: |a, b| a.wrapping_sub(b);
+    sll: |a, b| a << (b & 63);
+    slt: |a, b| ((a as i64) < (b as i64)) as u64;
+    sltu: |a, b| (a < b) as u64;
+    xor: |a, b| a ^ b;
+    srl: |a, b| a >> (b & 63);
+    sra: |a, b| ((a as i64) >> (b & 63)) as u64;
+    or: |a, b| a | b;
+    and: |a, b| a & b;
+    mul: |a, b| a.wrapping_mul(b);
+    mulh: |a, b| alu(AluOp::Mulh, a, b);
+    mulhsu: |a, b| alu(AluOp::Mulhsu, a, b);
+    mulhu: |a, b| alu(AluOp::Mulhu, a, b);
+    div: |a, b| alu(AluOp::Div, a, b);
+    divu: |a, b| alu(AluOp::Divu, a, b);
+    rem: |a, b| alu(AluOp::Rem, a, b);
+    remu: |a, b| alu(AluOp::Remu, a, b);
+    addw: |a, b| w(a.wrapping_add(b));
+    subw: |a, b| w(a.wrapping_sub(b));
+    sllw: |a, b| w(((a as u32) << (b & 31)) as u64);
+    srlw: |a, b| w(((a as u32) >> (b & 31)) as u64);
+    sraw: |a, b| ((a as i32) >> (b & 31)) as i64 as u64;
+    mulw: |a, b| w((a as u32).wrapping_mul(b as u32) as u64);
+    divw: |a, b| alu_w(AluOp::Div, a, b);
+    divuw: |a, b| alu_w(AluOp::Divu, a, b);
+    remw: |a, b| alu_w(AluOp::Rem, a, b);
+    remuw: |a, b| alu_w(AluOp::Remu, a, b);
+}
+
+ri! {
+    addi: |a, b| a.wrapping_add(b);
+    slti: |a, b| ((a as i64) < (b as i64)) as u64;
+    sltiu: |a, b| (a < b) as u64;
+    xori: |a, b| a ^ b;
+    ori: |a, b| a | b;
+    andi: |a, b| a & b;
+    slli: |a, b| a << (b & 63);
+    srli: |a, b| a >> (b & 63);
+    srai: |a, b| ((a as i64) >> (b & 63)) as u64;
+    addiw: |a, b| w(a.wrapping_add(b));
+    slliw: |a, b| w(((a as u32) << (b & 31)) as u64);
+    srliw: |a, b| w(((a as u32) >> (b & 31)) as u64);
+    sraiw: |a, b| ((a as i32) >> (b & 31)) as i64 as u64;
+}
+
+fn lui(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    set(h, o.rd, o.imm as i64 as u64);
+    next(h, cx, op)
+}
+
+fn auipc(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    set(h, o.rd, cx.pc(o).wrapping_add(o.imm as i64 as u64));
+    next(h, cx, op)
+}
+
+fn jal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    let pc = cx.pc(o);
+    set0(h, o.rd, pc.wrapping_add(o.len as u64));
+    (op, pc.wrapping_add(o.imm as i64 as u64))
+}
+
+fn jalr(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    let to = x(h, o.rs1).wrapping_add(o.imm as i64 as u64) & !1;
+    set0(h, o.rd, cx.next_pc(o));
+    (op, to)
+}
+
+macro_rules! branches {
+    ($($name:ident: |$a:ident, $b:ident| $c:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
+            if $c {
+                return (op, cx.pc(o).wrapping_add(o.imm as i64 as u64));
+            }
+            next(h, cx, op)
+        }
+    )*};
+}
+
+branches! {
+    beq: |a, b| a == b;
+    bne: |a, b| a != b;
+    blt: |a, b| (a as i64) < (b as i64);
+    bge: |a, b| (a as i64) >= (b as i64);
+    bltu: |a, b| a < b;
+    bgeu: |a, b| a >= b;
+}
+
+/// The effective address of a load or store.
+#[inline(always)]
+fn ea(h: &Hart, o: &Op) -> u64 {
+    x(h, o.rs1).wrapping_add(o.imm as i64 as u64)
+}
+
+/// The value `v` loaded with width `w` for rd.
+#[inline(always)]
+fn extend(v: u64, w: Width, signed: bool) -> u64 {
+    if signed {
+        sign_extend(v, w.bytes())
+    } else {
+        v
+    }
+}
+
+// Loads and stores take a TLB hit inline; only the slow path can reach a
+// device, and a device access ends the run.
+macro_rules! loads {
+    ($($name:ident: $w:expr, $signed:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            match h.load_fast(cx.bus(), ea(h, o), $w) {
+                Some(v) => {
+                    set0(h, o.rd, extend(v, $w, $signed));
+                    next(h, cx, op)
+                }
+                None => {
+                    let end = load_miss(h, cx, op, $w, $signed);
+                    then(h, cx, op, end)
+                }
+            }
+        }
+    )*};
+}
+
+loads! {
+    lb: Width::B, true;
+    lh: Width::H, true;
+    lw: Width::W, true;
+    ld: Width::D, false;
+    lbu: Width::B, false;
+    lhu: Width::H, false;
+    lwu: Width::W, false;
+}
+
+#[inline(never)]
+fn load_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, signed: bool) -> Option<u64> {
+    let o = unsafe { &*op };
+    match h.load_slow(cx.bus(), ea(h, o), w) {
+        Ok(v) => set0(h, o.rd, extend(v, w, signed)),
+        Err(e) => return fault(h, cx, op, e),
+    }
+    if h.mmio_accessed {
+        return leave(h, cx, op, cx.next_pc(o));
+    }
+    None
+}
+
+macro_rules! stores {
+    ($($name:ident: $w:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            if h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
+                return next(h, cx, op);
+            }
+            let end = store_miss(h, cx, op, $w);
+            then(h, cx, op, end)
+        }
+    )*};
+}
+
+stores! {
+    sb: Width::B;
+    sh: Width::H;
+    sw: Width::W;
+    sd: Width::D;
+}
+
+#[inline(never)]
+fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Option<u64> {
+    let o = unsafe { &*op };
+    if let Err(e) = h.store_slow(cx.bus(), ea(h, o), w, x(h, o.rs2)) {
+        return fault(h, cx, op, e);
+    }
+    if h.mmio_accessed {
+        return leave(h, cx, op, cx.next_pc(o));
+    }
+    None
+}
+
+/// F and D instructions are illegal while mstatus.FS is Off.
+#[inline(always)]
+fn fs_off(h: &Hart) -> bool {
+    h.csr.mstatus & MSTATUS_FS == 0
+}
+
+#[cold]
+fn illegal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    let raw = decoded(h, op).raw;
+    fault(h, cx, op, Exception::Illegal(raw))
+}
+
+/// FLW, FLD, FSW and FSD.
+#[inline(never)]
+fn fp_mem(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, store: bool) -> Option<u64> {
+    let o = unsafe { &*op };
+    if fs_off(h) {
+        return illegal(h, cx, op);
+    }
+    let va = ea(h, o);
+    if store {
+        if let Err(e) = h.store(cx.bus(), va, w, h.f[(o.rs2 & 31) as usize]) {
+            return fault(h, cx, op, e);
+        }
+    } else {
+        match h.load(cx.bus(), va, w) {
+            Ok(v) => {
+                h.f[(o.rd & 31) as usize] = if w == Width::W { nan_box(v as u32) } else { v };
+                h.csr.mstatus |= MSTATUS_FS;
+            }
+            Err(e) => return fault(h, cx, op, e),
+        }
+    }
+    if h.mmio_accessed {
+        return leave(h, cx, op, cx.next_pc(o));
+    }
+    None
+}
+
+/// `fpu::binop` kept out of the handlers (its soft-float path uses the
+/// frame).
+#[inline(never)]
+fn binop(f: FpBinOp, fmt: FpFmt, a: u64, b: u64, rm: u8) -> (u64, u8) {
+    fpu::binop(f, fmt, a, b, rm)
+}
+
+/// LR, SC and the AMOs the fast path does not do.
+#[inline(never)]
+fn atomic_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    let o = unsafe { &*op };
+    let d = decoded(h, op);
+    if let Err(e) = h.execute_atomic(&d, cx.bus()) {
+        return fault(h, cx, op, e);
+    }
+    if h.mmio_accessed {
+        return leave(h, cx, op, cx.next_pc(o));
+    }
+    None
+}
+
+/// Other F and D instructions, through `Hart::execute_fp`.
+#[inline(never)]
+fn fp_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    let d = decoded(h, op);
+    if let Err(e) = h.execute_fp(&d, cx.bus()) {
+        return fault(h, cx, op, e);
+    }
+    None
+}
+
+/// Anything else, through `Hart::execute`.
+#[inline(never)]
+fn slow_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    let o = unsafe { &*op };
+    let d = decoded(h, op);
+    let k = cx.index(op);
+    h.pc = cx.pc(o);
+    h.retired = cx.r0 + cx.done + k;
+    if let Err(e) = h.execute(&d, cx.bus()) {
+        h.exception(e);
+    } else {
+        h.retired += 1;
+        // A slow op ending its block (system, satp) ends the run, and so
+        // does one leaving an interrupt to take.
+        let ends = unsafe { (*op.add(1)).kind } == Kind::Exit;
+        if !(ends
+            || h.mmio_accessed
+            || h.wfi
+            || (h.csr.mip & h.csr.mie != 0 && h.pending_interrupt().is_some()))
+        {
+            return None;
+        }
+    }
+    h.history.cut_block(k as u32 + 1);
+    h.mmu.lookups += o.nmem as u64;
+    Some(cx.done + k + 1)
+}
+
+/// Handlers of ops whose work is a function of their own.
+macro_rules! through {
+    ($($name:ident: |$h:ident, $cx:ident, $op:ident| $body:expr;)*) => {$(
+        fn $name($h: &mut Hart, $cx: &mut Cx, $op: *const Op) -> Ret {
+            let end = $body;
+            then($h, $cx, $op, end)
+        }
+    )*};
+}
+
+// FLW..FSD take a TLB hit inline, with FS on.
+macro_rules! fp_loads {
+    ($($name:ident: $w:expr, |$v:ident| $box:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            if !fs_off(h) {
+                if let Some($v) = h.load_fast(cx.bus(), ea(h, o), $w) {
+                    h.f[(o.rd & 31) as usize] = $box;
+                    h.csr.mstatus |= MSTATUS_FS;
+                    return next(h, cx, op);
+                }
+            }
+            let end = fp_mem(h, cx, op, $w, false);
+            then(h, cx, op, end)
+        }
+    )*};
+}
+
+fp_loads! {
+    flw: Width::W, |v| nan_box(v as u32);
+    fld: Width::D, |v| v;
+}
+
+macro_rules! fp_stores {
+    ($($name:ident: $w:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            if !fs_off(h) && h.store_fast(cx.bus(), ea(h, o), $w, h.f[(o.rs2 & 31) as usize]) {
+                return next(h, cx, op);
+            }
+            let end = fp_mem(h, cx, op, $w, true);
+            then(h, cx, op, end)
+        }
+    )*};
+}
+
+fp_stores! {
+    fsw: Width::W;
+    fsd: Width::D;
+}
+
+// FADD..FDIV as `execute_fp` runs them: FS Off, then a reserved rounding
+// mode, are illegal.
+macro_rules! fp_bins {
+    ($($name:ident: $op:expr, $fmt:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            if fs_off(h) {
+                let end = illegal(h, cx, op);
+                return then(h, cx, op, end);
+            }
+            let Some(rm) = h.resolve_rm(o.imm as u8) else {
+                let end = illegal(h, cx, op);
+                return then(h, cx, op, end);
+            };
+            let (a, b) = (h.f[(o.rs1 & 31) as usize], h.f[(o.rs2 & 31) as usize]);
+            let (v, flags) = binop($op, $fmt, a, b, rm);
+            h.f[(o.rd & 31) as usize] = v;
+            h.csr.fflags |= flags;
+            h.csr.mstatus |= MSTATUS_FS;
+            next(h, cx, op)
+        }
+    )*};
+}
+
+fp_bins! {
+    fadd_s: FpBinOp::Add, FpFmt::S;
+    fsub_s: FpBinOp::Sub, FpFmt::S;
+    fmul_s: FpBinOp::Mul, FpFmt::S;
+    fdiv_s: FpBinOp::Div, FpFmt::S;
+    fadd_d: FpBinOp::Add, FpFmt::D;
+    fsub_d: FpBinOp::Sub, FpFmt::D;
+    fmul_d: FpBinOp::Mul, FpFmt::D;
+    fdiv_d: FpBinOp::Div, FpFmt::D;
+}
+
+through! {
+    atomic: |h, cx, op| atomic_op(h, cx, op);
+    fp: |h, cx, op| fp_op(h, cx, op);
+    slow: |h, cx, op| slow_op(h, cx, op);
+}
+
+macro_rules! amos {
+    ($($name:ident: $w:expr, $mask:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let amo = AMO_OPS[o.imm as usize % AMO_OPS.len()];
+            match h.amo_fast(cx.bus(), amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
+                Some(old) => {
+                    set0(h, o.rd, old);
+                    next(h, cx, op)
+                }
+                None => atomic(h, cx, op),
+            }
+        }
+    )*};
+}
+
+amos! {
+    amo_w: Width::W, 0xffff_ffff;
+    amo_d: Width::D, u64::MAX;
+}
+
+fn nop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    next(h, cx, op)
+}
+
+/// Not an instruction: the end of a block.
+fn exit(_: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    (op, cx.pc(unsafe { &*op }))
+}
+
+/// Not an instruction: the budget ends before it.
+fn stop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    let k = cx.index(op);
+    h.pc = cx.pc(o);
+    h.retired = cx.r0 + cx.done + k;
+    h.history.cut_block(k as u32);
+    h.mmu.lookups += o.nmem as u64;
+    (null(), cx.done + k)
+}
+
+/// The handler of ops of kind `k`.
+pub fn handler(k: Kind) -> Handler {
+    match k {
+        Kind::Add => add,
+        Kind::Sub => sub,
+        Kind::Sll => sll,
+        Kind::Slt => slt,
+        Kind::Sltu => sltu,
+        Kind::Xor => xor,
+        Kind::Srl => srl,
+        Kind::Sra => sra,
+        Kind::Or => or,
+        Kind::And => and,
+        Kind::Mul => mul,
+        Kind::Mulh => mulh,
+        Kind::Mulhsu => mulhsu,
+        Kind::Mulhu => mulhu,
+        Kind::Div => div,
+        Kind::Divu => divu,
+        Kind::Rem => rem,
+        Kind::Remu => remu,
+        Kind::Addw => addw,
+        Kind::Subw => subw,
+        Kind::Sllw => sllw,
+        Kind::Srlw => srlw,
+        Kind::Sraw => sraw,
+        Kind::Mulw => mulw,
+        Kind::Divw => divw,
+        Kind::Divuw => divuw,
+        Kind::Remw => remw,
+        Kind::Remuw => remuw,
+        Kind::Addi => addi,
+        Kind::Slti => slti,
+        Kind::Sltiu => sltiu,
+        Kind::Xori => xori,
+        Kind::Ori => ori,
+        Kind::Andi => andi,
+        Kind::Slli => slli,
+        Kind::Srli => srli,
+        Kind::Srai => srai,
+        Kind::Addiw => addiw,
+        Kind::Slliw => slliw,
+        Kind::Srliw => srliw,
+        Kind::Sraiw => sraiw,
+        Kind::Lui => lui,
+        Kind::Auipc => auipc,
+        Kind::Jal => jal,
+        Kind::Jalr => jalr,
+        Kind::Beq => beq,
+        Kind::Bne => bne,
+        Kind::Blt => blt,
+        Kind::Bge => bge,
+        Kind::Bltu => bltu,
+        Kind::Bgeu => bgeu,
+        Kind::Lb => lb,
+        Kind::Lh => lh,
+        Kind::Lw => lw,
+        Kind::Ld => ld,
+        Kind::Lbu => lbu,
+        Kind::Lhu => lhu,
+        Kind::Lwu => lwu,
+        Kind::Sb => sb,
+        Kind::Sh => sh,
+        Kind::Sw => sw,
+        Kind::Sd => sd,
+        Kind::Flw => flw,
+        Kind::Fld => fld,
+        Kind::Fsw => fsw,
+        Kind::Fsd => fsd,
+        Kind::FaddS => fadd_s,
+        Kind::FsubS => fsub_s,
+        Kind::FmulS => fmul_s,
+        Kind::FdivS => fdiv_s,
+        Kind::FaddD => fadd_d,
+        Kind::FsubD => fsub_d,
+        Kind::FmulD => fmul_d,
+        Kind::FdivD => fdiv_d,
+        Kind::AmoW => amo_w,
+        Kind::AmoD => amo_d,
+        Kind::Atomic => atomic,
+        Kind::Fp => fp,
+        Kind::Nop => nop,
+        Kind::Slow => slow,
+        Kind::Exit => exit,
+        Kind::Stop => stop,
+    }
+}
+
+impl Hart {
+    /// Runs the cached block `start..start + len` of the arena, whose first
+    /// instruction is at pc in the RAM page at `page_pa`, and then the cached
+    /// blocks it leads to, up to `max` (> 0) instructions. Returns how many
+    /// were used (retired, or the last one trapped), leaving pc, `retired`
+    /// and any trap as `execute` one at a time would.
+    #[inline(always)]
+    pub(super) fn run_ops(
+        &mut self,
+        bus: &mut Bus,
+        start: usize,
+        len: usize,
+        page_pa: u64,
+        max: u64,
+    ) -> u64 {
+        if len as u64 <= max {
+            return self.run_chain(bus, start, len, page_pa, max);
+        }
+        // The budget ends inside this block: a Stop stands in for the first
+        // op beyond it while the block runs. No chained block can reach it:
+        // this block is longer than the budget.
+        let i = start + max as usize;
+        let kind = self.blocks.ops[i].kind;
+        self.blocks.ops[i].set_kind(Kind::Stop);
+        let used = self.run_chain(bus, start, len, page_pa, max);
+        self.blocks.ops[i].set_kind(kind);
+        used
+    }
+
+    /// `run_ops` once the first block fits the budget. Interrupts need no
+    /// look in between blocks: mip and mie change only by slow ops, which
+    /// end the run. It stops at anything the run loop must see: a slow op
+    /// ending its block, a trap, a device access, a jump to an uncached
+    /// block or page, a block longer than the budget left.
+    fn run_chain(
+        &mut self,
+        bus: &mut Bus,
+        start: usize,
+        len: usize,
+        mut page_pa: u64,
+        max: u64,
+    ) -> u64 {
+        let ops0: *mut Op = self.blocks.ops.as_mut_ptr();
+        // SAFETY (every use of `ops0` and the ops below): the arena holds
+        // every block that `get` or `lookup` returned or a link names, and is
+        // neither grown nor cleared while blocks run (only `get` builds or
+        // clears it; flushes wait for it).
+        let mut cx = Cx {
+            bus,
+            base: self.pc,
+            bp: unsafe { ops0.add(start) },
+            r0: self.retired,
+            done: 0,
+        };
+        // The crash history's record of a block, but for its pc and length.
+        let mut hmeta = History::meta(page_pa, 0, self.prv);
+        self.history
+            .push(cx.base, hmeta | (cx.base & 0xfff) | (len as u64) << 48);
+        loop {
+            let bp = cx.bp;
+            let (exit, to) = unsafe { ((*bp).f)(self, &mut cx, bp) };
+            if exit.is_null() {
+                return to;
+            }
+            let exit = exit as *mut Op;
+            // SAFETY: a handler returns an op of the running block.
+            let e = unsafe { &mut *exit };
+            cx.done += cx.index(exit) + (e.kind != Kind::Exit) as u64;
+            self.mmu.lookups += e.nmem as u64;
+            // Chain to the next block while it is cached, fits the budget
+            // and no code was written: through the exit's link or the block
+            // cache in this page, through the fetch TLB elsewhere.
+            let base = cx.base;
+            let l = if !self.blocks.fresh(&cx.bus().ram) {
+                NO_LINK
+            } else if e.link != NO_LINK {
+                e.link
+            } else if (to ^ base) >> 12 == 0 {
+                match self.blocks.lookup(page_pa | (to & 0xfff)) {
+                    Some((s, l)) => {
+                        let l = link(s, l);
+                        // A JALR's target varies: never cached.
+                        if e.kind != Kind::Jalr {
+                            e.link = l;
+                        }
+                        l
+                    }
+                    None => NO_LINK,
+                }
+            } else if let Some(pp) = self.mmu.lookup_code(to) {
+                self.mmu.lookups += 1;
+                match self.blocks.lookup(pp | (to & 0xfff)) {
+                    Some((s, l)) => {
+                        page_pa = pp;
+                        hmeta = History::meta(page_pa, 0, self.prv);
+                        link(s, l)
+                    }
+                    None => NO_LINK,
+                }
+            } else {
+                NO_LINK
+            };
+            let next_len = (l & 127) as u64;
+            if l == NO_LINK || cx.done + next_len > max {
+                self.pc = to;
+                self.retired = cx.r0 + cx.done;
+                return cx.done;
+            }
+            cx.base = to;
+            cx.bp = unsafe { ops0.add((l >> 7) as usize) };
+            self.history.push(to, hmeta | (to & 0xfff) | next_len << 48);
+        }
+    }
+}
