@@ -59,12 +59,14 @@ impl Ram {
     }
 
     /// Notes a store at data offset `off`: if its page holds cached code,
-    /// `clobber_code`.
+    /// `clobber_code` (and true).
     #[inline(always)]
-    pub fn stored(&mut self, off: usize) {
-        if self.is_code(off) {
+    pub fn stored(&mut self, off: usize) -> bool {
+        let code = self.is_code(off);
+        if code {
             self.clobber_code(off);
         }
+        code
     }
 
     /// A write at data offset `off` hit a code page: unmark it and

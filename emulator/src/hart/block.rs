@@ -23,6 +23,8 @@ use crate::bus::Ram;
 pub const MAX_BLOCK: usize = 64;
 const SLOTS: usize = 1 << 13;
 const ARENA: usize = 1 << 17;
+// Links (`uop::link`) hold arena indices below 2^21.
+const _: () = assert!(ARENA <= 1 << 21);
 
 #[derive(Clone, Copy)]
 struct Slot {

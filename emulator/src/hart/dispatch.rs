@@ -10,7 +10,7 @@ use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, FpBinOp, FpFmt, Width, AMO_OPS};
-use super::uop::{link, Kind, Op, NO_LINK};
+use super::uop::{link, link_len, link_start, Kind, Op, NO_LINK};
 use super::{Exception, Hart};
 use crate::bus::Bus;
 use crate::history::History;
@@ -35,7 +35,21 @@ pub struct Cx {
     r0: u64,
     /// Instructions of the blocks finished in this run.
     done: u64,
+    /// How many instructions handlers may run before `run_chain` looks
+    /// again: the run's budget, or fewer (a bound on the host stack if
+    /// calls between handlers stay calls).
+    limit: u64,
+    /// The arena's first op.
+    ops0: *const Op,
+    /// The history's record of a block in the running page, but for its pc
+    /// and length.
+    hmeta: u64,
 }
+
+/// Instructions handlers may run, block to block, before `run_chain`
+/// takes over again. Shorter than `link_len(NO_LINK)`.
+const CHAIN: u64 = 1024;
+const _: () = assert!(CHAIN < link_len(NO_LINK));
 
 impl Cx {
     /// The bus. SAFETY (every use): `run_chain` took it as `&mut Bus` for
@@ -129,6 +143,39 @@ fn fault(h: &mut Hart, cx: &mut Cx, op: *const Op, e: Exception) -> Option<u64> 
     h.history.cut_block(k as u32 + 1);
     h.mmu.lookups += (o.nmem + o.is_mem() as u8) as u64;
     Some(cx.done + k + 1)
+}
+
+/// Whether the run must end after an op that wrote memory or reached a
+/// device: a device access, or a write to a page holding cached code
+/// (`run_chain` no longer checks for those between blocks).
+#[inline(always)]
+fn after(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    if h.mmio_accessed || !h.blocks.fresh(&cx.bus().ram) {
+        return leave(h, cx, op, cx.next_pc(unsafe { &*op }));
+    }
+    None
+}
+
+/// Leaves the block at `op`, `n` of its instructions retired, for the
+/// block at `to`: straight into it when `op` links it and it fits the
+/// limit (which no `NO_LINK` does); otherwise back to `run_chain`.
+#[inline(never)]
+fn chain(h: &mut Hart, cx: &mut Cx, op: *const Op, n: u64, to: u64) -> Ret {
+    let o = unsafe { &*op };
+    let l = o.link;
+    let len = link_len(l);
+    let done = cx.done + n;
+    if done + len > cx.limit {
+        return (op, to);
+    }
+    cx.done = done;
+    h.mmu.lookups += o.nmem as u64;
+    h.history.push(to, cx.hmeta | (to & 0xfff) | len << 48);
+    cx.base = to;
+    // SAFETY: links name blocks in the arena.
+    let bp = unsafe { cx.ops0.add(link_start(l)) };
+    cx.bp = bp;
+    unsafe { ((*bp).f)(h, cx, bp) }
 }
 
 /// Runs the next op unless `end` says the run ended.
@@ -233,7 +280,13 @@ fn jal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     let o = unsafe { &*op };
     let pc = cx.pc(o);
     set0(h, o.rd, pc.wrapping_add(o.len as u64));
-    (op, pc.wrapping_add(o.imm as i64 as u64))
+    chain(
+        h,
+        cx,
+        op,
+        cx.index(op) + 1,
+        pc.wrapping_add(o.imm as i64 as u64),
+    )
 }
 
 fn jalr(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
@@ -249,7 +302,8 @@ macro_rules! branches {
             let o = unsafe { &*op };
             let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
             if $c {
-                return (op, cx.pc(o).wrapping_add(o.imm as i64 as u64));
+                let to = cx.pc(o).wrapping_add(o.imm as i64 as u64);
+                return chain(h, cx, op, cx.index(op) + 1, to);
             }
             next(h, cx, op)
         }
@@ -318,20 +372,18 @@ fn load_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, signed: bool) -
         Ok(v) => set0(h, o.rd, extend(v, w, signed)),
         Err(e) => return fault(h, cx, op, e),
     }
-    if h.mmio_accessed {
-        return leave(h, cx, op, cx.next_pc(o));
-    }
-    None
+    after(h, cx, op)
 }
 
 macro_rules! stores {
     ($($name:ident: $w:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            if h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
-                return next(h, cx, op);
-            }
-            let end = store_miss(h, cx, op, $w);
+            let end = match h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
+                Some(false) => return next(h, cx, op),
+                Some(true) => leave(h, cx, op, cx.next_pc(o)),
+                None => store_miss(h, cx, op, $w),
+            };
             then(h, cx, op, end)
         }
     )*};
@@ -350,10 +402,7 @@ fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Option<u64>
     if let Err(e) = h.store_slow(cx.bus(), ea(h, o), w, x(h, o.rs2)) {
         return fault(h, cx, op, e);
     }
-    if h.mmio_accessed {
-        return leave(h, cx, op, cx.next_pc(o));
-    }
-    None
+    after(h, cx, op)
 }
 
 /// F and D instructions are illegal while mstatus.FS is Off.
@@ -389,10 +438,7 @@ fn fp_mem(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, store: bool) -> Op
             Err(e) => return fault(h, cx, op, e),
         }
     }
-    if h.mmio_accessed {
-        return leave(h, cx, op, cx.next_pc(o));
-    }
-    None
+    after(h, cx, op)
 }
 
 /// `fpu::binop` kept out of the handlers (its soft-float path uses the
@@ -405,15 +451,11 @@ fn binop(f: FpBinOp, fmt: FpFmt, a: u64, b: u64, rm: u8) -> (u64, u8) {
 /// LR, SC and the AMOs the fast path does not do.
 #[inline(never)]
 fn atomic_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
-    let o = unsafe { &*op };
     let d = decoded(h, op);
     if let Err(e) = h.execute_atomic(&d, cx.bus()) {
         return fault(h, cx, op, e);
     }
-    if h.mmio_accessed {
-        return leave(h, cx, op, cx.next_pc(o));
-    }
-    None
+    after(h, cx, op)
 }
 
 /// Other F and D instructions, through `Hart::execute_fp`.
@@ -443,6 +485,7 @@ fn slow_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
         let ends = unsafe { (*op.add(1)).kind } == Kind::Exit;
         if !(ends
             || h.mmio_accessed
+            || !h.blocks.fresh(&cx.bus().ram)
             || h.wfi
             || (h.csr.mip & h.csr.mie != 0 && h.pending_interrupt().is_some()))
         {
@@ -491,10 +534,16 @@ macro_rules! fp_stores {
     ($($name:ident: $w:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            if !fs_off(h) && h.store_fast(cx.bus(), ea(h, o), $w, h.f[(o.rs2 & 31) as usize]) {
-                return next(h, cx, op);
-            }
-            let end = fp_mem(h, cx, op, $w, true);
+            let stored = if fs_off(h) {
+                None
+            } else {
+                h.store_fast(cx.bus(), ea(h, o), $w, h.f[(o.rs2 & 31) as usize])
+            };
+            let end = match stored {
+                Some(false) => return next(h, cx, op),
+                Some(true) => leave(h, cx, op, cx.next_pc(o)),
+                None => fp_mem(h, cx, op, $w, true),
+            };
             then(h, cx, op, end)
         }
     )*};
@@ -554,7 +603,8 @@ macro_rules! amos {
             match h.amo_fast(cx.bus(), amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
                 Some(old) => {
                     set0(h, o.rd, old);
-                    next(h, cx, op)
+                    let end = after(h, cx, op);
+                    then(h, cx, op, end)
                 }
                 None => atomic(h, cx, op),
             }
@@ -572,8 +622,8 @@ fn nop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
 }
 
 /// Not an instruction: the end of a block.
-fn exit(_: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-    (op, cx.pc(unsafe { &*op }))
+fn exit(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    chain(h, cx, op, cx.index(op), cx.pc(unsafe { &*op }))
 }
 
 /// Not an instruction: the budget ends before it.
@@ -728,12 +778,14 @@ impl Hart {
             bp: unsafe { ops0.add(start) },
             r0: self.retired,
             done: 0,
+            limit: 0,
+            ops0,
+            hmeta: History::meta(page_pa, 0, self.prv),
         };
-        // The crash history's record of a block, but for its pc and length.
-        let mut hmeta = History::meta(page_pa, 0, self.prv);
         self.history
-            .push(cx.base, hmeta | (cx.base & 0xfff) | (len as u64) << 48);
+            .push(cx.base, cx.hmeta | (cx.base & 0xfff) | (len as u64) << 48);
         loop {
+            cx.limit = max.min(cx.done + CHAIN);
             let bp = cx.bp;
             let (exit, to) = unsafe { ((*bp).f)(self, &mut cx, bp) };
             if exit.is_null() {
@@ -744,13 +796,11 @@ impl Hart {
             let e = unsafe { &mut *exit };
             cx.done += cx.index(exit) + (e.kind != Kind::Exit) as u64;
             self.mmu.lookups += e.nmem as u64;
-            // Chain to the next block while it is cached, fits the budget
-            // and no code was written: through the exit's link or the block
-            // cache in this page, through the fetch TLB elsewhere.
+            // Chain to the next block while it is cached and fits the
+            // budget: through the exit's link or the block cache in this
+            // page, through the fetch TLB elsewhere.
             let base = cx.base;
-            let l = if !self.blocks.fresh(&cx.bus().ram) {
-                NO_LINK
-            } else if e.link != NO_LINK {
+            let l = if e.link != NO_LINK {
                 e.link
             } else if (to ^ base) >> 12 == 0 {
                 match self.blocks.lookup(page_pa | (to & 0xfff)) {
@@ -769,7 +819,7 @@ impl Hart {
                 match self.blocks.lookup(pp | (to & 0xfff)) {
                     Some((s, l)) => {
                         page_pa = pp;
-                        hmeta = History::meta(page_pa, 0, self.prv);
+                        cx.hmeta = History::meta(page_pa, 0, self.prv);
                         link(s, l)
                     }
                     None => NO_LINK,
@@ -777,15 +827,16 @@ impl Hart {
             } else {
                 NO_LINK
             };
-            let next_len = (l & 127) as u64;
+            let next_len = link_len(l);
             if l == NO_LINK || cx.done + next_len > max {
                 self.pc = to;
                 self.retired = cx.r0 + cx.done;
                 return cx.done;
             }
             cx.base = to;
-            cx.bp = unsafe { ops0.add((l >> 7) as usize) };
-            self.history.push(to, hmeta | (to & 0xfff) | next_len << 48);
+            cx.bp = unsafe { ops0.add(link_start(l)) };
+            self.history
+                .push(to, cx.hmeta | (to & 0xfff) | next_len << 48);
         }
     }
 }

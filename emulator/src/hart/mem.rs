@@ -206,23 +206,21 @@ impl Hart {
         w: Width,
         v: u64,
     ) -> Result<(), Exception> {
-        if self.store_fast(bus, va, w, v) {
+        if self.store_fast(bus, va, w, v).is_some() {
             return Ok(());
         }
         self.store_slow(bus, va, w, v)
     }
 
     /// `store` when `tlb_offset` has it (it then reaches RAM, never a
-    /// device); false, having done nothing, otherwise.
+    /// device), and whether it wrote a page holding cached code; None,
+    /// having done nothing, otherwise.
     #[inline(always)]
-    pub(crate) fn store_fast(&self, bus: &mut Bus, va: u64, w: Width, v: u64) -> bool {
-        let Some(o) = self.tlb_offset(va, w, true) else {
-            return false;
-        };
+    pub(crate) fn store_fast(&self, bus: &mut Bus, va: u64, w: Width, v: u64) -> Option<bool> {
+        let o = self.tlb_offset(va, w, true)?;
         // SAFETY: as for `load_fast`.
         unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
-        bus.ram.stored(o);
-        true
+        Some(bus.ram.stored(o))
     }
 
     #[inline(never)]

@@ -106,18 +106,34 @@ pub enum Kind {
     Stop,
 }
 
-/// No block linked yet.
+/// The low bits of a link, which hold its block's length.
+const LEN_BITS: u32 = 11;
+
+/// No block linked yet. All ones: its length, `link_len(NO_LINK)`, is
+/// longer than any budget a handler chains within (`dispatch::CHAIN`).
 pub const NO_LINK: u32 = u32::MAX;
 
-/// A link to a cached block: its first op's index in the arena and its
-/// length (at most `MAX_BLOCK`, so 7 bits).
+/// A link to a cached block: its first op's index in the arena (below
+/// 2^21) and its length (at most `MAX_BLOCK`).
 #[inline(always)]
 pub fn link(start: usize, len: usize) -> u32 {
-    (start as u32) << 7 | len as u32
+    (start as u32) << LEN_BITS | len as u32
 }
 
-/// One micro-op: its handler, and what the handler reads. `off` is the instruction's byte offset from the block's
-/// first instruction (blocks never leave a page), `len` its length, `nmem`
+/// The first op's index of the block linked by `l`.
+#[inline(always)]
+pub fn link_start(l: u32) -> usize {
+    (l >> LEN_BITS) as usize
+}
+
+/// The length of the block linked by `l`.
+#[inline(always)]
+pub const fn link_len(l: u32) -> u64 {
+    (l & ((1 << LEN_BITS) - 1)) as u64
+}
+
+/// One micro-op: its handler, and what the handler reads. `off` is the
+/// instruction's byte offset from the block's first instruction (blocks never leave a page), `len` its length, `nmem`
 /// the loads and stores before it in its block (TLB lookups, for
 /// `--stats`). `link` caches the block a taken branch or jump, or an
 /// `Exit`, leads to when it is in the same page (`NO_LINK` until known).
