@@ -55,7 +55,9 @@ impl Ram {
     /// Whether the page holding data offset `off` holds cached code.
     #[inline(always)]
     pub fn is_code(&self, off: usize) -> bool {
-        (self.code[off >> 18] >> ((off >> 12) & 63)) & 1 != 0
+        self.code
+            .get(off >> 18)
+            .is_some_and(|w| (w >> ((off >> 12) & 63)) & 1 != 0)
     }
 
     /// Notes a store at data offset `off`: if its page holds cached code,

@@ -27,6 +27,8 @@ pub type Handler = fn(&mut Hart, &mut Cx, *const Op) -> Ret;
 /// The state of a run shared by the handlers.
 pub struct Cx {
     bus: *mut Bus,
+    /// RAM's data (`bus.ram.data`), for loads that hit the TLB.
+    ram: *const u8,
     /// The pc of the running block's first instruction.
     base: u64,
     /// The running block's first op.
@@ -337,19 +339,18 @@ fn extend(v: u64, w: Width, signed: bool) -> u64 {
 
 // Loads and stores take a TLB hit inline; only the slow path can reach a
 // device, and a device access ends the run.
+// Their handlers make no call but tail calls (which would keep registers
+// to save on the fast path too): the slow path is a handler of its own.
 macro_rules! loads {
     ($($name:ident: $w:expr, $signed:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            match h.load_fast(cx.bus(), ea(h, o), $w) {
+            match h.load_fast(cx.ram, ea(h, o), $w) {
                 Some(v) => {
                     set0(h, o.rd, extend(v, $w, $signed));
                     next(h, cx, op)
                 }
-                None => {
-                    let end = load_miss(h, cx, op, $w, $signed);
-                    then(h, cx, op, end)
-                }
+                None => load_miss(h, cx, op, $w, $signed),
             }
         }
     )*};
@@ -366,7 +367,13 @@ loads! {
 }
 
 #[inline(never)]
-fn load_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, signed: bool) -> Option<u64> {
+fn load_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, signed: bool) -> Ret {
+    let end = load_slow(h, cx, op, w, signed);
+    then(h, cx, op, end)
+}
+
+#[inline(never)]
+fn load_slow(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, signed: bool) -> Option<u64> {
     let o = unsafe { &*op };
     match h.load_slow(cx.bus(), ea(h, o), w) {
         Ok(v) => set0(h, o.rd, extend(v, w, signed)),
@@ -379,12 +386,10 @@ macro_rules! stores {
     ($($name:ident: $w:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            let end = match h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
-                Some(false) => return next(h, cx, op),
-                Some(true) => leave(h, cx, op, cx.next_pc(o)),
-                None => store_miss(h, cx, op, $w),
-            };
-            then(h, cx, op, end)
+            match h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
+                Some(false) => next(h, cx, op),
+                wrote => store_miss(h, cx, op, $w, wrote),
+            }
         }
     )*};
 }
@@ -396,8 +401,20 @@ stores! {
     sd: Width::D;
 }
 
+/// A store the fast path did not do (`wrote` None), or did into a page
+/// holding cached code (which ends the run). (A handler's fast path with
+/// more than two ways out stops being a jump to the next handler.)
 #[inline(never)]
-fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Option<u64> {
+fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, wrote: Option<bool>) -> Ret {
+    let end = match wrote {
+        Some(_) => leave(h, cx, op, cx.next_pc(unsafe { &*op })),
+        None => store_slow(h, cx, op, w),
+    };
+    then(h, cx, op, end)
+}
+
+#[inline(never)]
+fn store_slow(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Option<u64> {
     let o = unsafe { &*op };
     if let Err(e) = h.store_slow(cx.bus(), ea(h, o), w, x(h, o.rs2)) {
         return fault(h, cx, op, e);
@@ -415,6 +432,18 @@ fn fs_off(h: &Hart) -> bool {
 fn illegal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
     let raw = decoded(h, op).raw;
     fault(h, cx, op, Exception::Illegal(raw))
+}
+
+/// FLW..FSD that the fast path did not do, or (`wrote` Some(true)) a
+/// store it did into a page holding cached code.
+#[inline(never)]
+fn fp_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, wrote: Option<bool>) -> Ret {
+    let o = unsafe { &*op };
+    let end = match wrote {
+        Some(_) => leave(h, cx, op, cx.next_pc(o)),
+        None => fp_mem(h, cx, op, w, o.kind == Kind::Fsw || o.kind == Kind::Fsd),
+    };
+    then(h, cx, op, end)
 }
 
 /// FLW, FLD, FSW and FSD.
@@ -513,14 +542,13 @@ macro_rules! fp_loads {
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
             if !fs_off(h) {
-                if let Some($v) = h.load_fast(cx.bus(), ea(h, o), $w) {
+                if let Some($v) = h.load_fast(cx.ram, ea(h, o), $w) {
                     h.f[(o.rd & 31) as usize] = $box;
                     h.csr.mstatus |= MSTATUS_FS;
                     return next(h, cx, op);
                 }
             }
-            let end = fp_mem(h, cx, op, $w, false);
-            then(h, cx, op, end)
+            fp_miss(h, cx, op, $w, None)
         }
     )*};
 }
@@ -539,12 +567,10 @@ macro_rules! fp_stores {
             } else {
                 h.store_fast(cx.bus(), ea(h, o), $w, h.f[(o.rs2 & 31) as usize])
             };
-            let end = match stored {
-                Some(false) => return next(h, cx, op),
-                Some(true) => leave(h, cx, op, cx.next_pc(o)),
-                None => fp_mem(h, cx, op, $w, true),
-            };
-            then(h, cx, op, end)
+            match stored {
+                Some(false) => next(h, cx, op),
+                wrote => fp_miss(h, cx, op, $w, wrote),
+            }
         }
     )*};
 }
@@ -773,6 +799,7 @@ impl Hart {
         // neither grown nor cleared while blocks run (only `get` builds or
         // clears it; flushes wait for it).
         let mut cx = Cx {
+            ram: bus.ram.data.as_ptr(),
             bus,
             base: self.pc,
             bp: unsafe { ops0.add(start) },

@@ -127,7 +127,7 @@ impl Hart {
     /// The caller counts the TLB lookup.
     #[inline(always)]
     pub(crate) fn load(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
-        match self.load_fast(bus, va, w) {
+        match self.load_fast(bus.ram.data.as_ptr(), va, w) {
             Some(v) => Ok(v),
             None => self.load_slow(bus, va, w),
         }
@@ -151,14 +151,14 @@ impl Hart {
     }
 
     /// `load` when `tlb_offset` has it (it then reaches RAM, never a device);
-    /// None otherwise.
+    /// None otherwise. `ram` is RAM's data (`bus.ram.data`).
     #[inline(always)]
-    pub(crate) fn load_fast(&self, bus: &Bus, va: u64, w: Width) -> Option<u64> {
+    pub(crate) fn load_fast(&self, ram: *const u8, va: u64, w: Width) -> Option<u64> {
         let o = self.tlb_offset(va, w, false)?;
         // SAFETY: TLB data entries hold offsets of whole pages of RAM
         // (`translate_data` fills them only so), RAM's length never
         // changes, and `tlb_offset` keeps the access in its page.
-        Some(unsafe { read_at(bus.ram.data.as_ptr().add(o), w) })
+        Some(unsafe { read_at(ram.add(o), w) })
     }
 
     #[inline(never)]
