@@ -147,15 +147,19 @@ pub fn translate(bus: &mut Bus, va: u64, acc: Access, ctx: &Ctx) -> Result<Leaf,
 /// Entries of each TLB: 4 MiB of reach, as the kernel's direct map and
 /// superpage-mapped programs touch many 4 KiB pages.
 const TLB_SIZE: usize = 1024;
-/// The epoch lives in tag bits 63:52; a virtual page number fits below.
-const EPOCH_ONE: u64 = 1 << 52;
+/// A tag is a virtual page's address with the epoch in bits 11:3: a data
+/// lookup keeps the access's alignment bits (2:0) of the address, so a
+/// misaligned access never matches and the slow path takes it.
+const EPOCH_ONE: u64 = 1 << 3;
+const EPOCH_MASK: u64 = 0xff8;
 
 #[derive(Clone, Copy)]
 struct DataEntry {
     tag_r: u64,
     tag_w: u64,
-    /// Offset of the page in RAM's data.
-    off: u64,
+    /// The offset in RAM's data of the page, less its virtual address:
+    /// added to an address in the page, its offset in RAM's data.
+    add: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -189,7 +193,7 @@ impl Mmu {
                 [DataEntry {
                     tag_r: 0,
                     tag_w: 0,
-                    off: 0,
+                    add: 0,
                 }; TLB_SIZE],
             ),
             code: Box::new([CodeEntry { tag: 0, pa: 0 }; TLB_SIZE]),
@@ -201,7 +205,7 @@ impl Mmu {
 
     /// Forgets every translation (SFENCE.VMA, satp, privilege or mstatus changes).
     pub fn flush(&mut self) {
-        self.key = self.key.wrapping_add(EPOCH_ONE);
+        self.key = (self.key + EPOCH_ONE) & EPOCH_MASK;
         if self.key == 0 {
             self.data
                 .iter_mut()
@@ -216,23 +220,32 @@ impl Mmu {
         (va >> 12) as usize & (TLB_SIZE - 1)
     }
 
-    /// RAM offset of the page holding `va`, when loads from it may proceed.
+    /// The tag an access of `size` bytes (a power of two up to 8) at `va`
+    /// matches: its page's only when it is aligned.
     #[inline(always)]
-    pub fn lookup_read(&self, va: u64) -> Option<u64> {
+    fn tag(&self, va: u64, size: u64) -> u64 {
+        va & (!0xfff | (size - 1)) | self.key
+    }
+
+    /// RAM offset of `va`, when a load of `size` bytes (a power of two up
+    /// to 8, aligned) may proceed there.
+    #[inline(always)]
+    pub fn read_offset(&self, va: u64, size: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
-        if e.tag_r == (va >> 12) | self.key {
-            Some(e.off)
+        if e.tag_r == self.tag(va, size) {
+            Some(e.add.wrapping_add(va))
         } else {
             None
         }
     }
 
-    /// RAM offset of the page holding `va`, when stores to it may proceed.
+    /// RAM offset of `va`, when a store of `size` bytes (a power of two up
+    /// to 8, aligned) may proceed there.
     #[inline(always)]
-    pub fn lookup_write(&self, va: u64) -> Option<u64> {
+    pub fn write_offset(&self, va: u64, size: u64) -> Option<u64> {
         let e = &self.data[Self::slot(va)];
-        if e.tag_w == (va >> 12) | self.key {
-            Some(e.off)
+        if e.tag_w == self.tag(va, size) {
+            Some(e.add.wrapping_add(va))
         } else {
             None
         }
@@ -242,7 +255,7 @@ impl Mmu {
     #[inline(always)]
     pub fn lookup_code(&self, va: u64) -> Option<u64> {
         let e = &self.code[Self::slot(va)];
-        if e.tag == (va >> 12) | self.key {
+        if e.tag == self.tag(va, 1) {
             Some(e.pa)
         } else {
             None
@@ -251,18 +264,18 @@ impl Mmu {
 
     /// Caches a data translation of `va` to the RAM page at offset `off`.
     pub fn fill_data(&mut self, va: u64, off: u64, r: bool, w: bool) {
-        let tag = (va >> 12) | self.key;
+        let tag = self.tag(va, 1);
         self.data[Self::slot(va)] = DataEntry {
             tag_r: if r { tag } else { 0 },
             tag_w: if w { tag } else { 0 },
-            off,
+            add: off.wrapping_sub(va & !0xfff),
         };
     }
 
     /// Caches a fetch translation of `va` to the physical page `pa`.
     pub fn fill_code(&mut self, va: u64, pa: u64) {
         self.code[Self::slot(va)] = CodeEntry {
-            tag: (va >> 12) | self.key,
+            tag: self.tag(va, 1),
             pa,
         };
     }

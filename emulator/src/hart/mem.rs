@@ -105,6 +105,16 @@ impl Hart {
         Ok(leaf.pa)
     }
 
+    /// RAM offset of `va` for an access of any alignment, when the TLB has
+    /// its page (not counted as a lookup).
+    #[inline(always)]
+    fn cached(&self, va: u64, acc: Access) -> Option<u64> {
+        match acc {
+            Access::Write => self.mmu.write_offset(va, 1),
+            _ => self.mmu.read_offset(va, 1),
+        }
+    }
+
     /// Physical address of a data access at `va`, through the TLB first.
     pub(crate) fn data_pa(
         &mut self,
@@ -113,12 +123,8 @@ impl Hart {
         acc: Access,
     ) -> Result<u64, Exception> {
         self.mmu.lookups += 1;
-        let hit = match acc {
-            Access::Write => self.mmu.lookup_write(va),
-            _ => self.mmu.lookup_read(va),
-        };
-        match hit {
-            Some(off) => Ok(bus.ram.base + off + (va & 0xfff)),
+        match self.cached(va, acc) {
+            Some(off) => Ok(bus.ram.base + off),
             None => self.translate_data(bus, va, acc),
         }
     }
@@ -133,21 +139,18 @@ impl Hart {
         }
     }
 
-    /// The offset in RAM's data of a `w`-byte access at `va` that the TLB
-    /// allows (for stores and AMOs when `write`, loads otherwise) and that
-    /// stays in its page; None when the slow path must decide.
+    /// The offset in RAM's data of an aligned `w`-byte access at `va` that
+    /// the TLB allows (for stores and AMOs when `write`, loads otherwise);
+    /// None when the slow path must decide (a miss, a misaligned access).
     #[inline(always)]
     pub(crate) fn tlb_offset(&self, va: u64, w: Width, write: bool) -> Option<usize> {
-        let in_page = va & 0xfff;
-        if in_page + w.bytes() as u64 > 0x1000 {
-            return None;
-        }
+        let size = w.bytes() as u64;
         let off = if write {
-            self.mmu.lookup_write(va)?
+            self.mmu.write_offset(va, size)?
         } else {
-            self.mmu.lookup_read(va)?
+            self.mmu.read_offset(va, size)?
         };
-        Some((off + in_page) as usize)
+        Some(off as usize)
     }
 
     /// `load` when `tlb_offset` has it (it then reaches RAM, never a device);
@@ -165,7 +168,11 @@ impl Hart {
     pub(crate) fn load_slow(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
-        let pa = self.translate_data(bus, va, Access::Read)?;
+        // Misaligned accesses inside a cached page come here too.
+        let pa = match self.cached(va, Access::Read) {
+            Some(off) => bus.ram.base + off,
+            None => self.translate_data(bus, va, Access::Read)?,
+        };
         if (va ^ last) >> 12 == 0 {
             if let Some(o) = bus.ram.offset(pa, size) {
                 return Ok(read_le(&bus.ram.data, o, w));
@@ -233,7 +240,10 @@ impl Hart {
     ) -> Result<(), Exception> {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
-        let pa = self.translate_data(bus, va, Access::Write)?;
+        let pa = match self.cached(va, Access::Write) {
+            Some(off) => bus.ram.base + off,
+            None => self.translate_data(bus, va, Access::Write)?,
+        };
         if (va ^ last) >> 12 == 0 {
             if bus.ram.offset(pa, size).is_some() || pa % size == 0 {
                 return self.store_pa(bus, pa, size, v, va);
