@@ -40,6 +40,7 @@ fn bench_programs_print_their_checksums() {
         ("bench_int", "0xea95ca07b567101a"),
         ("bench_mem", "0xd4ff5d584e710ce6"),
         ("bench_mix", "0xfc15"),
+        ("bench_mix_sv39", "0xfc15"),
         ("bench_fp", "0x2f9efc889cbee2e6"),
     ] {
         check(name, &run(name), sum);

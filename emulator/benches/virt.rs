@@ -82,6 +82,10 @@ const ROWS: &[Row] = &[
         work: Work::Bare("bench_mix"),
     },
     Row {
+        name: "bench_mix (Sv39)",
+        work: Work::Bare("bench_mix_sv39"),
+    },
+    Row {
         name: "bench_fp",
         work: Work::Bare("bench_fp"),
     },

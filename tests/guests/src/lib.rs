@@ -7,6 +7,7 @@ pub mod check;
 pub mod csr;
 pub mod devtree;
 pub mod fdt;
+pub mod mix;
 pub mod plic;
 pub mod trap;
 pub mod virtio;
