@@ -286,3 +286,35 @@ fn page_fault_traps_with_va_in_tval() {
     );
     assert_eq!(h.prv(), 3);
 }
+
+#[test]
+fn tlb_hits_only_aligned_accesses_of_its_page() {
+    let mut m = Mmu::new();
+    let va = 0xffff_ffc0_1234_5000;
+    m.fill_data(va, 0x7000, true, false);
+    assert_eq!(m.read_offset(va + 0x18, 8), Some(0x7018));
+    assert_eq!(m.read_offset(va + 0xffe, 2), Some(0x7ffe));
+    // Misaligned, or another page, or a store to a read-only entry: miss.
+    assert_eq!(m.read_offset(va + 0x1c, 8), None);
+    assert_eq!(m.read_offset(va + 0xfff, 2), None);
+    assert_eq!(m.read_offset(va + 0x1000, 1), None);
+    assert_eq!(m.write_offset(va + 0x18, 8), None);
+    // Any alignment when the size is 1 (the slow path's lookup).
+    assert_eq!(m.read_offset(va + 0xfff, 1), Some(0x7fff));
+}
+
+#[test]
+fn tlb_flushes_forget_entries_across_epoch_wraps() {
+    let mut m = Mmu::new();
+    let va = 0x4000;
+    m.fill_data(va, 0x2000, true, true);
+    m.fill_code(va, 0x8000_2000);
+    assert_eq!(m.write_offset(va + 8, 8), Some(0x2008));
+    assert_eq!(m.lookup_code(va), Some(0x8000_2000));
+    // The epoch wraps many times over; the entries never come back.
+    for flushes in 1..2000 {
+        m.flush();
+        assert_eq!(m.read_offset(va + 8, 8), None, "after {flushes}");
+        assert_eq!(m.lookup_code(va), None, "after {flushes}");
+    }
+}
