@@ -28,9 +28,10 @@ pub struct Entry {
 }
 
 /// What the ring holds: `len` instructions of a block at physical address
-/// `src`, or (`len` 0) one instruction whose bits are `src`, packed in
-/// `meta` as src | len << 48 | prv << 56 (physical addresses and
-/// instructions fit in 48 bits).
+/// `src` (its low 12 bits taken from `pc`, the same in both spaces), or
+/// (`len` 0) one instruction whose bits are `src`, packed in `meta` as
+/// src | len << 48 | prv << 56 (physical addresses and instructions fit in
+/// 48 bits).
 #[derive(Clone, Copy, Debug, Default)]
 struct Run {
     pc: u64,
@@ -80,8 +81,8 @@ impl History {
     }
 
     /// What [`History::record_block`] records beside the pc: the physical
-    /// address, length and privilege packed (ORing in a length or page
-    /// offset later is allowed).
+    /// address (only its page counts), length and privilege packed (ORing
+    /// in a length later is allowed).
     #[inline(always)]
     pub fn meta(pa: u64, len: u32, prv: u8) -> u64 {
         pa | (len as u64) << 48 | (prv as u64) << 56
@@ -131,7 +132,7 @@ impl History {
                 continue;
             }
             let mut block = Vec::new();
-            let (mut pc, mut pa) = (r.pc, r.src());
+            let (mut pc, mut pa) = (r.pc, r.src() & !0xfff | r.pc & 0xfff);
             for _ in 0..r.len() {
                 let Some(raw) = read_insn(ram, pa) else { break };
                 block.push(Entry { pc, raw, prv });

@@ -23,8 +23,8 @@ use crate::bus::Ram;
 pub const MAX_BLOCK: usize = 64;
 const SLOTS: usize = 1 << 13;
 const ARENA: usize = 1 << 17;
-// Links (`uop::link`) hold arena indices below 2^21.
-const _: () = assert!(ARENA <= 1 << 21);
+// Links (`uop::link`) hold arena offsets in 32 bits.
+const _: () = assert!(ARENA * size_of::<Op>() <= 1 << 32);
 
 #[derive(Clone, Copy)]
 struct Slot {
@@ -169,6 +169,7 @@ impl BlockCache {
             let d = decode_any(raw);
             let mut op = lower(&d, (o - off) as u16);
             op.nmem = nmem;
+            op.idx = (self.insns.len() - start) as u8;
             nmem += op.is_mem() as u8;
             self.insns.push(d);
             self.ops.push(op);
@@ -182,7 +183,7 @@ impl BlockCache {
             return None;
         }
         self.insns.push(self.insns[start + len - 1]);
-        self.ops.push(Op::exit((o - off) as u16, nmem));
+        self.ops.push(Op::exit(len as u8, (o - off) as u16, nmem));
         self.misses += 1;
         ram.mark_code(off);
         self.slots[slot] = Slot {
@@ -214,9 +215,11 @@ mod tests {
         let mut c = BlockCache::new();
         assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 4)));
         assert!(matches!(c.insns[2].insn, Insn::Branch { .. }));
-        // The Exit after the jal: falls through to offset 16, one load before it.
-        assert_eq!(c.ops[4], Op::exit(16, 1));
+        // The Exit after the jal: the fifth op, falling through to offset
+        // 16, one load before it.
+        assert_eq!(c.ops[4], Op::exit(4, 16, 1));
         assert_eq!((c.ops[1].nmem, c.ops[2].nmem), (0, 1));
+        assert_eq!((c.ops[1].idx, c.ops[2].idx, c.ops[3].idx), (1, 2, 3));
         assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 4)));
         assert_eq!((c.hits, c.misses), (1, 1));
         assert!(r.is_code(0));

@@ -10,7 +10,7 @@ use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, FpBinOp, FpFmt, Width, AMO_OPS};
-use super::uop::{link, link_len, link_start, Kind, Op, NO_LINK};
+use super::uop::{link, link_len, link_meta, link_offset, Kind, Op, NO_LINK};
 use super::{Exception, Hart};
 use crate::bus::Bus;
 use crate::history::History;
@@ -31,8 +31,6 @@ pub struct Cx {
     ram: *const u8,
     /// The pc of the running block's first instruction.
     base: u64,
-    /// The running block's first op.
-    bp: *const Op,
     /// `retired` when the run began.
     r0: u64,
     /// Instructions of the blocks finished in this run.
@@ -66,7 +64,7 @@ impl Cx {
     #[inline(always)]
     fn index(&self, op: *const Op) -> u64 {
         // SAFETY: handlers only see ops of the running block.
-        unsafe { op.offset_from(self.bp) as u64 }
+        unsafe { (*op).idx as u64 }
     }
 
     /// The pc of `o`.
@@ -172,11 +170,10 @@ fn chain(h: &mut Hart, cx: &mut Cx, op: *const Op, n: u64, to: u64) -> Ret {
     }
     cx.done = done;
     h.mmu.lookups += o.nmem as u64;
-    h.history.push(to, cx.hmeta | (to & 0xfff) | len << 48);
+    h.history.push(to, cx.hmeta | link_meta(l));
     cx.base = to;
     // SAFETY: links name blocks in the arena.
-    let bp = unsafe { cx.ops0.add(link_start(l)) };
-    cx.bp = bp;
+    let bp = unsafe { cx.ops0.byte_add(link_offset(l)) };
     unsafe { ((*bp).f)(h, cx, bp) }
 }
 
@@ -798,22 +795,21 @@ impl Hart {
         // every block that `get` or `lookup` returned or a link names, and is
         // neither grown nor cleared while blocks run (only `get` builds or
         // clears it; flushes wait for it).
+        // The running block's first op.
+        let mut bp: *const Op = unsafe { ops0.add(start) };
         let mut cx = Cx {
             ram: bus.ram.data.as_ptr(),
             bus,
             base: self.pc,
-            bp: unsafe { ops0.add(start) },
             r0: self.retired,
             done: 0,
             limit: 0,
             ops0,
             hmeta: History::meta(page_pa, 0, self.prv),
         };
-        self.history
-            .push(cx.base, cx.hmeta | (cx.base & 0xfff) | (len as u64) << 48);
+        self.history.push(cx.base, cx.hmeta | (len as u64) << 48);
         loop {
             cx.limit = max.min(cx.done + CHAIN);
-            let bp = cx.bp;
             let (exit, to) = unsafe { ((*bp).f)(self, &mut cx, bp) };
             if exit.is_null() {
                 return to;
@@ -861,9 +857,8 @@ impl Hart {
                 return cx.done;
             }
             cx.base = to;
-            cx.bp = unsafe { ops0.add(link_start(l)) };
-            self.history
-                .push(to, cx.hmeta | (to & 0xfff) | next_len << 48);
+            bp = unsafe { ops0.byte_add(link_offset(l)) };
+            self.history.push(to, cx.hmeta | link_meta(l));
         }
     }
 }

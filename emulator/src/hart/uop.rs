@@ -106,34 +106,42 @@ pub enum Kind {
     Stop,
 }
 
-/// The low bits of a link, which hold its block's length.
-const LEN_BITS: u32 = 11;
+/// Where a link holds its block's length: as `History::meta` does.
+const LEN_SHIFT: u32 = 48;
 
 /// No block linked yet. All ones: its length, `link_len(NO_LINK)`, is
 /// longer than any budget a handler chains within (`dispatch::CHAIN`).
-pub const NO_LINK: u32 = u32::MAX;
+pub const NO_LINK: u64 = u64::MAX;
 
-/// A link to a cached block: its first op's index in the arena (below
-/// 2^21) and its length (at most `MAX_BLOCK`).
+/// A link to a cached block: the byte offset of its first op in the arena
+/// (low 32 bits) and its length (at most `MAX_BLOCK`) at bit 48.
 #[inline(always)]
-pub fn link(start: usize, len: usize) -> u32 {
-    (start as u32) << LEN_BITS | len as u32
+pub fn link(start: usize, len: usize) -> u64 {
+    (len as u64) << LEN_SHIFT | (start * size_of::<Op>()) as u64
 }
 
-/// The first op's index of the block linked by `l`.
+/// The byte offset in the arena of the first op of the block linked by `l`.
 #[inline(always)]
-pub fn link_start(l: u32) -> usize {
-    (l >> LEN_BITS) as usize
+pub fn link_offset(l: u64) -> usize {
+    l as u32 as usize
 }
 
 /// The length of the block linked by `l`.
 #[inline(always)]
-pub const fn link_len(l: u32) -> u64 {
-    (l & ((1 << LEN_BITS) - 1)) as u64
+pub const fn link_len(l: u64) -> u64 {
+    l >> LEN_SHIFT
 }
 
-/// One micro-op: its handler, and what the handler reads. `off` is the
-/// instruction's byte offset from the block's first instruction (blocks never leave a page), `len` its length, `nmem`
+/// The length of the block linked by `l` (not `NO_LINK`) where
+/// `History::meta` holds it.
+#[inline(always)]
+pub fn link_meta(l: u64) -> u64 {
+    l >> LEN_SHIFT << LEN_SHIFT
+}
+
+/// One micro-op: its handler, and what the handler reads. `idx` is its
+/// index in its block, `off` the instruction's byte offset from the block's
+/// first instruction (blocks never leave a page), `len` its length, `nmem`
 /// the loads and stores before it in its block (TLB lookups, for
 /// `--stats`). `link` caches the block a taken branch or jump, or an
 /// `Exit`, leads to when it is in the same page (`NO_LINK` until known).
@@ -149,13 +157,14 @@ pub struct Op {
     pub off: u16,
     pub len: u8,
     pub nmem: u8,
-    pub link: u32,
+    pub idx: u8,
+    pub link: u64,
 }
 
 impl Op {
-    /// The `Exit` closing a block whose instructions end `off` bytes in,
-    /// after `nmem` loads and stores.
-    pub fn exit(off: u16, nmem: u8) -> Op {
+    /// The `Exit` closing a block of `idx` instructions, which end `off`
+    /// bytes in, after `nmem` loads and stores.
+    pub fn exit(idx: u8, off: u16, nmem: u8) -> Op {
         Op {
             f: handler(Kind::Exit),
             kind: Kind::Exit,
@@ -166,6 +175,7 @@ impl Op {
             off,
             len: 0,
             nmem,
+            idx,
             link: NO_LINK,
         }
     }
@@ -186,7 +196,8 @@ impl Op {
 impl PartialEq for Op {
     fn eq(&self, o: &Op) -> bool {
         (self.kind, self.rd, self.rs1, self.rs2, self.imm) == (o.kind, o.rd, o.rs1, o.rs2, o.imm)
-            && (self.off, self.len, self.nmem, self.link) == (o.off, o.len, o.nmem, o.link)
+            && (self.off, self.len, self.nmem, self.idx, self.link)
+                == (o.off, o.len, o.nmem, o.idx, o.link)
     }
 }
 
@@ -397,6 +408,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         off,
         len: d.len,
         nmem: 0,
+        idx: 0,
         link: NO_LINK,
     }
 }
