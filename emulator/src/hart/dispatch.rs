@@ -9,8 +9,8 @@
 use super::csr::MSTATUS_FS;
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
-use super::insn::{AluOp, FpBinOp, FpFmt, Width, AMO_OPS};
-use super::uop::{link, link_len, link_meta, link_offset, Kind, Op, NO_LINK};
+use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
+use super::uop::{link, link_len, link_meta, link_offset, Kind, Op, CSR_UIMM, NO_LINK};
 use super::{Exception, Hart};
 use crate::bus::Bus;
 use crate::history::History;
@@ -398,15 +398,23 @@ stores! {
     sd: Width::D;
 }
 
-/// A store the fast path did not do (`wrote` None), or did into a page
-/// holding cached code (which ends the run). (A handler's fast path with
-/// more than two ways out stops being a jump to the next handler.)
+/// The op at `op` wrote a page holding cached code: the run ends.
+#[inline(never)]
+fn wrote_code(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let end = leave(h, cx, op, cx.next_pc(unsafe { &*op }));
+    then(h, cx, op, end)
+}
+
+/// A store (or AMO) the fast path did not do (`wrote` None), or did into
+/// a page holding cached code. (A handler's fast path with more than two
+/// ways out stops being a jump to the next handler; so does one calling
+/// `wrote_code`, whose null result the compiler sees through.)
 #[inline(never)]
 fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, wrote: Option<bool>) -> Ret {
-    let end = match wrote {
-        Some(_) => leave(h, cx, op, cx.next_pc(unsafe { &*op })),
-        None => store_slow(h, cx, op, w),
-    };
+    if wrote.is_some() {
+        return wrote_code(h, cx, op);
+    }
+    let end = store_slow(h, cx, op, w);
     then(h, cx, op, end)
 }
 
@@ -497,12 +505,58 @@ fn fp_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
 /// Anything else, through `Hart::execute`.
 #[inline(never)]
 fn slow_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
-    let o = unsafe { &*op };
     let d = decoded(h, op);
+    let k = enter_slow(h, cx, op);
+    let done = h.execute(&d, cx.bus());
+    after_slow(h, cx, op, k, done)
+}
+
+/// CSRRW..CSRRCI, as `execute` runs them, without its dispatch: the CSR
+/// in `imm` bits 11:0, the operation in bits 13:12 and, in bit 14, whether
+/// `rs1` holds an immediate.
+#[inline(never)]
+fn csr_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
+    let o = unsafe { &*op };
+    let k = enter_slow(h, cx, op);
+    let csr_op = match o.imm >> 12 & 3 {
+        0 => CsrOp::Rw,
+        1 => CsrOp::Rs,
+        _ => CsrOp::Rc,
+    };
+    let src = if o.imm & CSR_UIMM != 0 {
+        o.rs1 as u64
+    } else {
+        x(h, o.rs1)
+    };
+    let raw = decoded(h, op).raw;
+    let done = h.csr_insn(raw, csr_op, o.rd, o.imm as u16 & 0xfff, src, o.rs1 != 0);
+    if done.is_ok() {
+        h.pc = cx.next_pc(o);
+    }
+    after_slow(h, cx, op, k, done)
+}
+
+/// Sets pc and `retired` as a slow op at `op` expects them; returns its
+/// index in its block.
+#[inline(always)]
+fn enter_slow(h: &mut Hart, cx: &mut Cx, op: *const Op) -> u64 {
     let k = cx.index(op);
-    h.pc = cx.pc(o);
+    h.pc = cx.pc(unsafe { &*op });
     h.retired = cx.r0 + cx.done + k;
-    if let Err(e) = h.execute(&d, cx.bus()) {
+    k
+}
+
+/// After the slow op at `op`, index `k`, did its work (`done`): takes its
+/// trap, or retires it; Some(instructions used) when the run ends.
+#[inline(always)]
+fn after_slow(
+    h: &mut Hart,
+    cx: &mut Cx,
+    op: *const Op,
+    k: u64,
+    done: Result<(), Exception>,
+) -> Option<u64> {
+    if let Err(e) = done {
         h.exception(e);
     } else {
         h.retired += 1;
@@ -519,7 +573,7 @@ fn slow_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
         }
     }
     h.history.cut_block(k as u32 + 1);
-    h.mmu.lookups += o.nmem as u64;
+    h.mmu.lookups += unsafe { (*op).nmem } as u64;
     Some(cx.done + k + 1)
 }
 
@@ -616,28 +670,77 @@ through! {
     atomic: |h, cx, op| atomic_op(h, cx, op);
     fp: |h, cx, op| fp_op(h, cx, op);
     slow: |h, cx, op| slow_op(h, cx, op);
+    csr: |h, cx, op| csr_op(h, cx, op);
 }
 
+// An AMO on a TLB hit runs straight in RAM, one handler per operation and
+// width; the rest (misses, misalignment, devices) through `execute_atomic`.
 macro_rules! amos {
-    ($($name:ident: $w:expr, $mask:expr;)*) => {$(
+    ($($name:ident: $amo:expr, $w:expr, $mask:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            let amo = AMO_OPS[o.imm as usize % AMO_OPS.len()];
-            match h.amo_fast(cx.bus(), amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
+            match h.amo_fast(cx.bus(), $amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
                 Some(old) => {
                     set0(h, o.rd, old);
-                    let end = after(h, cx, op);
-                    then(h, cx, op, end)
+                    if !h.blocks.fresh(&cx.bus().ram) {
+                        return store_miss(h, cx, op, $w, Some(true));
+                    }
+                    next(h, cx, op)
                 }
-                None => atomic(h, cx, op),
+                None => amo_miss(h, cx, op),
             }
         }
     )*};
 }
 
 amos! {
-    amo_w: Width::W, 0xffff_ffff;
-    amo_d: Width::D, u64::MAX;
+    amoswap_w: AmoOp::Swap, Width::W, 0xffff_ffff;
+    amoadd_w: AmoOp::Add, Width::W, 0xffff_ffff;
+    amoxor_w: AmoOp::Xor, Width::W, 0xffff_ffff;
+    amoand_w: AmoOp::And, Width::W, 0xffff_ffff;
+    amoor_w: AmoOp::Or, Width::W, 0xffff_ffff;
+    amomin_w: AmoOp::Min, Width::W, 0xffff_ffff;
+    amomax_w: AmoOp::Max, Width::W, 0xffff_ffff;
+    amominu_w: AmoOp::Minu, Width::W, 0xffff_ffff;
+    amomaxu_w: AmoOp::Maxu, Width::W, 0xffff_ffff;
+    amoswap_d: AmoOp::Swap, Width::D, u64::MAX;
+    amoadd_d: AmoOp::Add, Width::D, u64::MAX;
+    amoxor_d: AmoOp::Xor, Width::D, u64::MAX;
+    amoand_d: AmoOp::And, Width::D, u64::MAX;
+    amoor_d: AmoOp::Or, Width::D, u64::MAX;
+    amomin_d: AmoOp::Min, Width::D, u64::MAX;
+    amomax_d: AmoOp::Max, Width::D, u64::MAX;
+    amominu_d: AmoOp::Minu, Width::D, u64::MAX;
+    amomaxu_d: AmoOp::Maxu, Width::D, u64::MAX;
+}
+
+#[inline(never)]
+fn amo_miss(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    atomic(h, cx, op)
+}
+
+/// The AMO handler of operation `amo` on words (`d` false) or doublewords.
+fn amo_handler(amo: AmoOp, d: bool) -> Handler {
+    match (amo, d) {
+        (AmoOp::Swap, false) => amoswap_w,
+        (AmoOp::Add, false) => amoadd_w,
+        (AmoOp::Xor, false) => amoxor_w,
+        (AmoOp::And, false) => amoand_w,
+        (AmoOp::Or, false) => amoor_w,
+        (AmoOp::Min, false) => amomin_w,
+        (AmoOp::Max, false) => amomax_w,
+        (AmoOp::Minu, false) => amominu_w,
+        (AmoOp::Maxu, false) => amomaxu_w,
+        (AmoOp::Swap, true) => amoswap_d,
+        (AmoOp::Add, true) => amoadd_d,
+        (AmoOp::Xor, true) => amoxor_d,
+        (AmoOp::And, true) => amoand_d,
+        (AmoOp::Or, true) => amoor_d,
+        (AmoOp::Min, true) => amomin_d,
+        (AmoOp::Max, true) => amomax_d,
+        (AmoOp::Minu, true) => amominu_d,
+        (AmoOp::Maxu, true) => amomaxu_d,
+    }
 }
 
 fn nop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
@@ -660,8 +763,10 @@ fn stop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     (null(), cx.done + k)
 }
 
-/// The handler of ops of kind `k`.
-pub fn handler(k: Kind) -> Handler {
+/// The handler of ops of kind `k` with immediate `imm` (for AMOs, the
+/// operation's index in `AMO_OPS`).
+pub fn handler(k: Kind, imm: i32) -> Handler {
+    let amo = || AMO_OPS[imm as usize % AMO_OPS.len()];
     match k {
         Kind::Add => add,
         Kind::Sub => sub,
@@ -737,12 +842,13 @@ pub fn handler(k: Kind) -> Handler {
         Kind::FsubD => fsub_d,
         Kind::FmulD => fmul_d,
         Kind::FdivD => fdiv_d,
-        Kind::AmoW => amo_w,
-        Kind::AmoD => amo_d,
+        Kind::AmoW => amo_handler(amo(), false),
+        Kind::AmoD => amo_handler(amo(), true),
         Kind::Atomic => atomic,
         Kind::Fp => fp,
         Kind::Nop => nop,
         Kind::Slow => slow,
+        Kind::Csr => csr,
         Kind::Exit => exit,
         Kind::Stop => stop,
     }
@@ -770,10 +876,10 @@ impl Hart {
         // op beyond it while the block runs. No chained block can reach it:
         // this block is longer than the budget.
         let i = start + max as usize;
-        let kind = self.blocks.ops[i].kind;
+        let op = self.blocks.ops[i];
         self.blocks.ops[i].set_kind(Kind::Stop);
         let used = self.run_chain(bus, start, len, page_pa, max);
-        self.blocks.ops[i].set_kind(kind);
+        self.blocks.ops[i] = op;
         used
     }
 

@@ -199,7 +199,7 @@ impl Hart {
 
     /// CSRRW/CSRRS/CSRRC (and the immediate forms). `nonzero_src` tells
     /// whether CSRRS/CSRRC write at all (rs1 = x0 / uimm = 0 do not).
-    fn csr_insn(
+    pub(super) fn csr_insn(
         &mut self,
         raw: u32,
         op: CsrOp,

@@ -6,7 +6,7 @@
 //! `execute` or `execute_fp`.
 
 use super::dispatch::{handler, Handler};
-use super::insn::{AluOp, Cond, Decoded, FpBinOp, FpFmt, Insn, Width};
+use super::insn::{AluOp, Cond, CsrOp, Decoded, FpBinOp, FpFmt, Insn, Width};
 
 /// Flat opcodes of the micro-ops, each with its handler.
 /// Everything up to `Auipc` only writes rd and cannot trap.
@@ -97,6 +97,8 @@ pub enum Kind {
     /// Other F/D instructions, through `Hart::execute_fp`.
     Fp,
     Nop,
+    /// CSRRW..CSRRCI (`dispatch::csr_op` says how `imm` holds them).
+    Csr,
     /// Runs the block's `Decoded` through `Hart::execute`.
     Slow,
     /// Not an instruction: the end of a block, falling through to `off`.
@@ -166,7 +168,7 @@ impl Op {
     /// bytes in, after `nmem` loads and stores.
     pub fn exit(idx: u8, off: u16, nmem: u8) -> Op {
         Op {
-            f: handler(Kind::Exit),
+            f: handler(Kind::Exit, 0),
             kind: Kind::Exit,
             rd: 0,
             rs1: 0,
@@ -183,7 +185,7 @@ impl Op {
     /// Makes the op one of kind `k`.
     pub fn set_kind(&mut self, k: Kind) {
         self.kind = k;
-        self.f = handler(k);
+        self.f = handler(k, self.imm);
     }
 
     /// Whether the op loads or stores through the TLB.
@@ -256,6 +258,20 @@ fn imm_kind(op: AluOp, w: bool) -> Kind {
         (A::Sra, true) => Kind::Sraiw,
         _ => Kind::Slow,
     }
+}
+
+/// In a `Csr` op's `imm`: `rs1` holds an immediate.
+pub const CSR_UIMM: i32 = 1 << 14;
+
+/// A `Csr` op's `imm`: the CSR, the operation, whether `rs1` is an
+/// immediate.
+fn csr_imm(op: CsrOp, csr: u16, uimm: bool) -> i32 {
+    let op = match op {
+        CsrOp::Rw => 0,
+        CsrOp::Rs => 1,
+        CsrOp::Rc => 2,
+    };
+    (csr & 0xfff) as i32 | op << 12 | if uimm { CSR_UIMM } else { 0 }
 }
 
 /// Lowers `d`, found `off` bytes into its block, to a micro-op.
@@ -390,6 +406,8 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
             (k, rd, rs1, rs2, op as i32)
         }
         Insn::Lr { .. } | Insn::Sc { .. } => (Kind::Atomic, 0, 0, 0, 0),
+        Insn::Csr { op, rd, rs1, csr } => (Kind::Csr, rd, rs1, 0, csr_imm(op, csr, false)),
+        Insn::CsrImm { op, rd, uimm, csr } => (Kind::Csr, rd, uimm, 0, csr_imm(op, csr, true)),
         _ => (Kind::Slow, 0, 0, 0, 0),
     };
     // Writes of x0 by instructions that cannot trap do nothing.
@@ -399,7 +417,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         kind
     };
     Op {
-        f: handler(kind),
+        f: handler(kind, imm),
         kind,
         rd: rd & 31,
         rs1: rs1 & 31,

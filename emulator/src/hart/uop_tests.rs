@@ -110,8 +110,22 @@ fn lowering_keeps_offsets_and_maps_x0_writes() {
     let d = crate::hart::decode::decode_any(0xa001);
     assert_eq!(lower(&d, 0).kind, Kind::Jal);
     assert_eq!(lower(&d, 0).len, 2);
-    // csrr is slow.
+    // csrr a0,mhartid is csrrs a0,mhartid,x0; csrwi sscratch,5 is
+    // csrrwi x0,sscratch,5, its immediate in rs1.
     let d = crate::hart::decode::decode_any(0xf1402573);
+    let op = lower(&d, 0);
+    assert_eq!(
+        (op.kind, op.rd, op.rs1, op.imm),
+        (Kind::Csr, 10, 0, 0xf14 | 1 << 12)
+    );
+    let d = crate::hart::decode::decode_any(0x1402d073);
+    let op = lower(&d, 0);
+    assert_eq!(
+        (op.kind, op.rd, op.rs1, op.imm),
+        (Kind::Csr, 0, 5, 0x140 | crate::hart::uop::CSR_UIMM)
+    );
+    // wfi is slow.
+    let d = crate::hart::decode::decode_any(0x10500073);
     assert_eq!(lower(&d, 0).kind, Kind::Slow);
     // fadd.d f1,f2,f3,dyn has its own op, the rounding mode in imm; fmin.d
     // goes through execute_fp.
