@@ -233,3 +233,25 @@ fn csr_names_for_traces() {
     }
     assert_eq!(s, "mtvec satp pmpaddr3 mhpmcounter4 fflags ");
 }
+
+#[test]
+fn sstatus_instructions_are_illegal_only_from_u_mode() {
+    use crate::hart::insn::CsrOp;
+    use crate::hart::Exception;
+    // csrr a0,sstatus, then csrs sstatus,a1 with a1 = SIE.
+    let (read, set) = (0x1000_2573, 0x1005_a073);
+    let mut h = hart();
+    h.prv = PRV_U;
+    assert_eq!(
+        h.csr_insn(read, CsrOp::Rs, 10, SSTATUS, 0, false),
+        Err(Exception::Illegal(read))
+    );
+    assert_eq!(
+        h.csr_insn(set, CsrOp::Rs, 0, SSTATUS, 2, true),
+        Err(Exception::Illegal(set))
+    );
+    h.prv = PRV_S;
+    assert_eq!(h.csr_insn(set, CsrOp::Rs, 0, SSTATUS, 2, true), Ok(()));
+    assert_eq!(h.csr_insn(read, CsrOp::Rs, 10, SSTATUS, 0, false), Ok(()));
+    assert_eq!(h.x[10] & 2, 2);
+}
