@@ -96,13 +96,14 @@ fn x(h: &Hart, r: u8) -> u64 {
     *unsafe { h.x.get_unchecked(r as usize) }
 }
 
-/// Lowering turned writes of x0 into Nops, except for loads and jumps
-/// (which use `set0`).
+/// Writes x`r`, which is not x0: lowering turned writes of x0 into Nops,
+/// and loads and jumps writing x0 have handlers of their own (`handler`).
 #[inline(always)]
 fn set(h: &mut Hart, r: u8, v: u64) {
     *unsafe { h.x.get_unchecked_mut(r as usize) } = v;
 }
 
+/// Writes x`r`, which may be x0 (the slow load path, AMOs).
 #[inline(always)]
 fn set0(h: &mut Hart, r: u8, v: u64) {
     set(h, r, v);
@@ -275,24 +276,35 @@ fn auipc(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     next(h, cx, op)
 }
 
+/// The target of a JAL or taken branch.
+#[inline(always)]
+fn target(cx: &Cx, o: &Op) -> u64 {
+    cx.base.wrapping_add(o.imm as i64 as u64)
+}
+
+// JAL and JALR with rd x0 (j, jr, ret) have handlers of their own; these
+// have an rd to write.
 fn jal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     let o = unsafe { &*op };
-    let pc = cx.pc(o);
-    set0(h, o.rd, pc.wrapping_add(o.len as u64));
-    chain(
-        h,
-        cx,
-        op,
-        cx.index(op) + 1,
-        pc.wrapping_add(o.imm as i64 as u64),
-    )
+    set(h, o.rd, cx.next_pc(o));
+    chain(h, cx, op, cx.index(op) + 1, target(cx, o))
+}
+
+fn j(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    chain(h, cx, op, cx.index(op) + 1, target(cx, o))
 }
 
 fn jalr(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     let o = unsafe { &*op };
     let to = x(h, o.rs1).wrapping_add(o.imm as i64 as u64) & !1;
-    set0(h, o.rd, cx.next_pc(o));
+    set(h, o.rd, cx.next_pc(o));
     (op, to)
+}
+
+fn jr(h: &mut Hart, _: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    (op, x(h, o.rs1).wrapping_add(o.imm as i64 as u64) & !1)
 }
 
 macro_rules! branches {
@@ -301,8 +313,7 @@ macro_rules! branches {
             let o = unsafe { &*op };
             let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
             if $c {
-                let to = cx.pc(o).wrapping_add(o.imm as i64 as u64);
-                return chain(h, cx, op, cx.index(op) + 1, to);
+                return chain(h, cx, op, cx.index(op) + 1, target(cx, o));
             }
             next(h, cx, op)
         }
@@ -344,7 +355,7 @@ macro_rules! loads {
             let o = unsafe { &*op };
             match h.load_fast(cx.ram, ea(h, o), $w) {
                 Some(v) => {
-                    set0(h, o.rd, extend(v, $w, $signed));
+                    set(h, o.rd, extend(v, $w, $signed));
                     next(h, cx, op)
                 }
                 None => load_miss(h, cx, op, $w, $signed),
@@ -361,6 +372,21 @@ loads! {
     lbu: Width::B, false;
     lhu: Width::H, false;
     lwu: Width::W, false;
+}
+
+/// A load into x0: only its access (a trap, a device's side effect)
+/// counts, so it takes the slow path.
+fn load_x0(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let (w, signed) = match unsafe { (*op).kind } {
+        Kind::Lb => (Width::B, true),
+        Kind::Lh => (Width::H, true),
+        Kind::Lw => (Width::W, true),
+        Kind::Ld => (Width::D, false),
+        Kind::Lbu => (Width::B, false),
+        Kind::Lhu => (Width::H, false),
+        _ => (Width::W, false),
+    };
+    load_miss(h, cx, op, w, signed)
 }
 
 #[inline(never)]
@@ -764,9 +790,20 @@ fn stop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
 }
 
 /// The handler of ops of kind `k` with immediate `imm` (for AMOs, the
-/// operation's index in `AMO_OPS`).
-pub fn handler(k: Kind, imm: i32) -> Handler {
+/// operation's index in `AMO_OPS`) and destination `rd`. Loads and jumps
+/// writing x0 have handlers of their own: the others' need not keep x0.
+pub fn handler(k: Kind, imm: i32, rd: u8) -> Handler {
     let amo = || AMO_OPS[imm as usize % AMO_OPS.len()];
+    if rd == 0 {
+        match k {
+            Kind::Lb | Kind::Lh | Kind::Lw | Kind::Ld | Kind::Lbu | Kind::Lhu | Kind::Lwu => {
+                return load_x0
+            }
+            Kind::Jal => return j,
+            Kind::Jalr => return jr,
+            _ => {}
+        }
+    }
     match k {
         Kind::Add => add,
         Kind::Sub => sub,

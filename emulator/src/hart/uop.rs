@@ -56,6 +56,8 @@ pub enum Kind {
     Sraiw,
     Lui,
     Auipc,
+    /// JAL and the branches hold in `imm` their target's offset from the
+    /// block's first instruction.
     Jal,
     Jalr,
     Beq,
@@ -168,7 +170,7 @@ impl Op {
     /// bytes in, after `nmem` loads and stores.
     pub fn exit(idx: u8, off: u16, nmem: u8) -> Op {
         Op {
-            f: handler(Kind::Exit, 0),
+            f: handler(Kind::Exit, 0, 0),
             kind: Kind::Exit,
             rd: 0,
             rs1: 0,
@@ -185,7 +187,7 @@ impl Op {
     /// Makes the op one of kind `k`.
     pub fn set_kind(&mut self, k: Kind) {
         self.kind = k;
-        self.f = handler(k, self.imm);
+        self.f = handler(k, self.imm, self.rd);
     }
 
     /// Whether the op loads or stores through the TLB.
@@ -293,7 +295,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         } => (imm_kind(op, w), rd, rs1, 0, imm),
         Insn::Lui { rd, imm } => (Kind::Lui, rd, 0, 0, imm),
         Insn::Auipc { rd, imm } => (Kind::Auipc, rd, 0, 0, imm),
-        Insn::Jal { rd, imm } => (Kind::Jal, rd, 0, 0, imm),
+        Insn::Jal { rd, imm } => (Kind::Jal, rd, 0, 0, imm.wrapping_add(off as i32)),
         Insn::Jalr { rd, rs1, imm } => (Kind::Jalr, rd, rs1, 0, imm),
         Insn::Branch {
             cond,
@@ -309,7 +311,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
                 Cond::Ltu => Kind::Bltu,
                 Cond::Geu => Kind::Bgeu,
             };
-            (k, 0, rs1, rs2, imm)
+            (k, 0, rs1, rs2, imm.wrapping_add(off as i32))
         }
         Insn::Load {
             width,
@@ -417,7 +419,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         kind
     };
     Op {
-        f: handler(kind, imm),
+        f: handler(kind, imm, rd & 31),
         kind,
         rd: rd & 31,
         rs1: rs1 & 31,
