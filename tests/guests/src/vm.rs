@@ -195,6 +195,18 @@ pub fn bare() {
     sfence_all();
 }
 
+/// Runs `f(arg)` in S-mode with Sv39 on (a fresh `Vm`), translation off
+/// again after; returns its result and the instructions it retired.
+pub fn run_in_sv39(f: extern "C" fn(u64) -> u64, arg: u64) -> (u64, u64) {
+    let vm = Vm::new();
+    vm.activate(Mode::S);
+    let start = csrr!(minstret);
+    let result = run_in(Mode::S, f, arg);
+    let insns = csrr!(minstret) - start;
+    bare();
+    (result, insns)
+}
+
 /// Kinds of access a probe makes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {

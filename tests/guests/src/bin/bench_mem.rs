@@ -5,9 +5,7 @@
 #![no_main]
 
 use core::hint::black_box;
-use guests::trap::{run_in, Mode};
-use guests::vm::Vm;
-use guests::{csrr, println};
+use guests::println;
 
 /// 2 MiB of data: 512 pages of 4 KiB.
 const WORDS: usize = 256 * 1024;
@@ -61,11 +59,6 @@ extern "C" fn kernel(rounds: u64) -> u64 {
 
 #[no_mangle]
 extern "C" fn guest_main() {
-    let vm = Vm::new();
-    vm.activate(Mode::S);
-    let start = csrr!(minstret);
-    let sum = run_in(Mode::S, kernel, black_box(40));
-    let insns = csrr!(minstret) - start;
-    guests::vm::bare();
+    let (sum, insns) = guests::vm::run_in_sv39(kernel, black_box(40));
     println!("bench_mem: {} instructions, checksum {:#018x}", insns, sum);
 }

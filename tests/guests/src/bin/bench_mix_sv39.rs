@@ -5,9 +5,7 @@
 #![no_main]
 
 use core::hint::black_box;
-use guests::trap::{run_in, Mode};
-use guests::vm::Vm;
-use guests::{csrr, println};
+use guests::println;
 
 extern "C" fn kernel(iterations: u64) -> u64 {
     guests::mix::run(iterations as u32) as u64
@@ -15,11 +13,9 @@ extern "C" fn kernel(iterations: u64) -> u64 {
 
 #[no_mangle]
 extern "C" fn guest_main() {
-    let vm = Vm::new();
-    vm.activate(Mode::S);
-    let start = csrr!(minstret);
-    let crc = run_in(Mode::S, kernel, black_box(16_000));
-    let insns = csrr!(minstret) - start;
-    guests::vm::bare();
-    println!("bench_mix_sv39: {} instructions, checksum {:#06x}", insns, crc);
+    let (crc, insns) = guests::vm::run_in_sv39(kernel, black_box(16_000));
+    println!(
+        "bench_mix_sv39: {} instructions, checksum {:#06x}",
+        insns, crc
+    );
 }
