@@ -204,6 +204,12 @@ impl Default for Csrs {
 }
 
 impl Hart {
+    /// sstatus as software reads it.
+    #[inline(always)]
+    pub(crate) fn sstatus(&self) -> u64 {
+        self.mstatus() & SSTATUS_RMASK
+    }
+
     /// mstatus as software reads it (SD computed from FS).
     pub(crate) fn mstatus(&self) -> u64 {
         let s = self.csr.mstatus;
@@ -227,7 +233,7 @@ impl Hart {
             INSTRET | MINSTRET => retired.wrapping_add(c.minstret_off),
             HPMCOUNTER3..=HPMCOUNTER31 | MHPMCOUNTER3..=MHPMCOUNTER31 => 0,
             MHPMEVENT3..=MHPMEVENT31 => 0,
-            SSTATUS => self.mstatus() & SSTATUS_RMASK,
+            SSTATUS => self.sstatus(),
             SIE => c.mie & c.mideleg,
             STVEC => c.stvec,
             SCOUNTEREN => c.scounteren,

@@ -7,11 +7,12 @@
 //! frames even where the compiler would not turn the calls into jumps.
 
 use super::csr::MSTATUS_FS;
+use super::csr::SSTATUS;
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
 use super::uop::{link, link_len, link_meta, link_offset, Kind, Op, CSR_UIMM, NO_LINK};
-use super::{Exception, Hart};
+use super::{Exception, Hart, PRV_S};
 use crate::bus::Bus;
 use crate::history::History;
 use std::ptr::null;
@@ -562,6 +563,52 @@ fn csr_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
     after_slow(h, cx, op, k, done)
 }
 
+/// CSRRW..CSRRCI of sstatus, which kernels read and write in every
+/// interrupt-off section: from S- or M-mode (where it is always allowed)
+/// as `csr_insn` does it, but without its general lookups; a write that
+/// leaves an interrupt to take ends the run. From U-mode, the general path
+/// (which traps).
+fn csr_sstatus(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    if h.prv < PRV_S {
+        return csr(h, cx, op);
+    }
+    let old = h.sstatus();
+    let src = if o.imm & CSR_UIMM != 0 {
+        o.rs1 as u64
+    } else {
+        x(h, o.rs1)
+    };
+    let rw = o.imm >> 12 & 3;
+    if rw == 0 || o.rs1 != 0 {
+        let new = match rw {
+            0 => src,
+            1 => old | src,
+            _ => old & !src,
+        };
+        h.csr_write(SSTATUS, new);
+        set0(h, o.rd, old);
+        if h.csr.mip & h.csr.mie != 0 {
+            return interrupt_check(h, cx, op);
+        }
+    } else {
+        set0(h, o.rd, old);
+    }
+    next(h, cx, op)
+}
+
+/// After the CSR write at `op`: ends the run when it left an interrupt to
+/// take.
+#[inline(never)]
+fn interrupt_check(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let end = if h.pending_interrupt().is_some() {
+        leave(h, cx, op, cx.next_pc(unsafe { &*op }))
+    } else {
+        None
+    };
+    then(h, cx, op, end)
+}
+
 /// Sets pc and `retired` as a slow op at `op` expects them; returns its
 /// index in its block.
 #[inline(always)]
@@ -794,6 +841,9 @@ fn stop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
 /// writing x0 have handlers of their own: the others' need not keep x0.
 pub fn handler(k: Kind, imm: i32, rd: u8) -> Handler {
     let amo = || AMO_OPS[imm as usize % AMO_OPS.len()];
+    if k == Kind::Csr && imm & 0xfff == SSTATUS as i32 {
+        return csr_sstatus;
+    }
     if rd == 0 {
         match k {
             Kind::Lb | Kind::Lh | Kind::Lw | Kind::Ld | Kind::Lbu | Kind::Lhu | Kind::Lwu => {

@@ -337,6 +337,25 @@ fn csr_write_enabling_interrupts_ends_the_block() {
 }
 
 #[test]
+fn sstatus_write_enabling_interrupts_ends_the_block_in_s_mode() {
+    // At BASE + 0x40, in S: csrr x2,sstatus; csrsi sstatus,2 (SIE);
+    // addi x1,x0,1. STIP is pending, enabled and delegated.
+    let (mut h, mut bus) = setup(&[]);
+    load(&mut bus, BASE + 0x40, &[0x10002173, 0x10016073, 0x00100093]);
+    h.csr_write(STVEC, BASE + 0x200);
+    load(&mut bus, BASE + 0x200, &[SPIN]);
+    h.csr_write(MIE, MIP_STIP);
+    h.csr_write(MIDELEG, MIP_STIP);
+    h.csr_write(MIP, MIP_STIP);
+    enter(&mut h, &mut bus, PRV_S, BASE + 0x40);
+    h.run(&mut bus, 3);
+    // The read saw SIE clear; the interrupt came right after the write.
+    assert_eq!(h.x[2] & 2, 0);
+    assert_eq!((h.x[1], h.csr.sepc, h.pc), (0, BASE + 0x48, BASE + 0x200));
+    assert_eq!(h.csr.scause, 1 << 63 | 5);
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);
