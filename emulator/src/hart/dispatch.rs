@@ -753,10 +753,10 @@ macro_rules! amos {
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
             match h.amo_fast(cx.bus(), $amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
-                Some(old) => {
+                Some((old, off)) => {
                     set0(h, o.rd, old);
-                    if !h.blocks.fresh(&cx.bus().ram) {
-                        return store_miss(h, cx, op, $w, Some(true));
+                    if cx.bus().ram.is_code(off) {
+                        return amo_code(h, cx, op, off);
                     }
                     next(h, cx, op)
                 }
@@ -790,6 +790,13 @@ amos! {
 #[inline(never)]
 fn amo_miss(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     atomic(h, cx, op)
+}
+
+/// The AMO at `op` wrote RAM offset `off` in a page holding cached code.
+#[inline(never)]
+fn amo_code(h: &mut Hart, cx: &mut Cx, op: *const Op, off: usize) -> Ret {
+    cx.bus().ram.clobber_code(off);
+    store_miss(h, cx, op, Width::W, Some(true))
 }
 
 /// The AMO handler of operation `amo` on words (`d` false) or doublewords.

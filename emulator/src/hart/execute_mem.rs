@@ -51,8 +51,10 @@ fn extend(width: Width, v: u64) -> u64 {
 impl Hart {
     /// An AMO done in RAM when `va` is aligned and the TLB has the page
     /// writable (so RAM, and readable: W without R is reserved): the old
-    /// value as rd receives it. None, having done nothing, otherwise.
-    /// `x` is x[rs2] truncated to the width.
+    /// value as rd receives it, and the offset in RAM written, which the
+    /// caller passes to `Ram::stored`. None, having done nothing, otherwise
+    /// (a misaligned `va` never hits the TLB). `x` is x[rs2] truncated to
+    /// the width.
     #[inline(always)]
     pub(crate) fn amo_fast(
         &mut self,
@@ -61,10 +63,7 @@ impl Hart {
         width: Width,
         va: u64,
         x: u64,
-    ) -> Option<u64> {
-        if !va.is_multiple_of(width.bytes() as u64) {
-            return None;
-        }
+    ) -> Option<(u64, usize)> {
         let o = self.tlb_offset(va, width, true)?;
         self.mmu.lookups += 1;
         // SAFETY: as for `Hart::load_fast`.
@@ -72,9 +71,8 @@ impl Hart {
         let new = amo_result(op, width == Width::W, m, x);
         // SAFETY: as for `Hart::store_fast`.
         unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), width, new) };
-        bus.ram.stored(o);
         self.amo_stored = new;
-        Some(extend(width, m))
+        Some((extend(width, m), o))
     }
 
     /// LR, SC and AMO. Misaligned addresses raise load (LR) or store/AMO
@@ -131,7 +129,8 @@ impl Hart {
                     u64::MAX
                 };
                 let x = self.xr(rs2) & mask;
-                if let Some(old) = self.amo_fast(bus, op, width, va, x) {
+                if let Some((old, o)) = self.amo_fast(bus, op, width, va, x) {
+                    bus.ram.stored(o);
                     self.set_x(rd, old);
                     return Ok(());
                 }

@@ -356,6 +356,19 @@ fn sstatus_write_enabling_interrupts_ends_the_block_in_s_mode() {
 }
 
 #[test]
+fn an_amo_into_the_running_block_ends_the_run_and_the_new_code_runs() {
+    // auipc x1,0; addi x1,x1,20; lui x2,0x100; sw x0,8(x1) (a store into
+    // the page, which puts it in the TLB and ends the run);
+    // amoadd.w x0,x2,(x1), a TLB hit; addi x3,x0,1 (which the AMO turns
+    // into addi x3,x0,2); spin; a data word.
+    let (mut h, mut bus) = setup(&[
+        0x00000097, 0x01408093, 0x00100137, 0x0000a423, 0x0020a02f, 0x00100193, SPIN, 0,
+    ]);
+    h.run(&mut bus, 6);
+    assert_eq!((h.x[3], h.pc), (2, BASE + 24));
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);
