@@ -369,6 +369,18 @@ fn an_amo_into_the_running_block_ends_the_run_and_the_new_code_runs() {
 }
 
 #[test]
+fn a_store_into_the_running_block_ends_the_run_and_the_new_code_runs() {
+    // auipc x1,0; addi x1,x1,24; x2 = 0x00200193 (addi x3,x0,2);
+    // sw x0,8(x1) (puts the page in the TLB, ends the run); sw x2,0(x1), a
+    // TLB hit rewriting the next instruction, addi x3,x0,1; spin; data.
+    let (mut h, mut bus) = setup(&[
+        0x00000097, 0x01808093, 0x00200137, 0x19310113, 0x0000a423, 0x0020a023, 0x00100193, SPIN, 0,
+    ]);
+    h.run(&mut bus, 7);
+    assert_eq!((h.x[3], h.pc), (2, BASE + 28));
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);
