@@ -153,13 +153,14 @@ const TLB_SIZE: usize = 1024;
 const EPOCH_ONE: u64 = 1 << 3;
 const EPOCH_MASK: u64 = 0xff8;
 
-#[derive(Clone, Copy)]
-struct DataEntry {
-    tag_r: u64,
-    tag_w: u64,
+/// The data TLB, an array per field (so a lookup indexes each with the
+/// slot times 8, which x86 addressing does for free).
+struct DataTlb {
+    tag_r: [u64; TLB_SIZE],
+    tag_w: [u64; TLB_SIZE],
     /// The offset in RAM's data of the page, less its virtual address:
     /// added to an address in the page, its offset in RAM's data.
-    add: u64,
+    add: [u64; TLB_SIZE],
 }
 
 #[derive(Clone, Copy)]
@@ -171,7 +172,7 @@ struct CodeEntry {
 
 /// The software TLB: direct-mapped, separate for data and fetches.
 pub struct Mmu {
-    data: Box<[DataEntry; TLB_SIZE]>,
+    data: Box<DataTlb>,
     code: Box<[CodeEntry; TLB_SIZE]>,
     key: u64,
     /// Lookups made and walks done, for `--stats`. Lookups are counted by
@@ -189,13 +190,11 @@ impl Default for Mmu {
 impl Mmu {
     pub fn new() -> Mmu {
         Mmu {
-            data: Box::new(
-                [DataEntry {
-                    tag_r: 0,
-                    tag_w: 0,
-                    add: 0,
-                }; TLB_SIZE],
-            ),
+            data: Box::new(DataTlb {
+                tag_r: [0; TLB_SIZE],
+                tag_w: [0; TLB_SIZE],
+                add: [0; TLB_SIZE],
+            }),
             code: Box::new([CodeEntry { tag: 0, pa: 0 }; TLB_SIZE]),
             key: EPOCH_ONE,
             lookups: 0,
@@ -207,9 +206,8 @@ impl Mmu {
     pub fn flush(&mut self) {
         self.key = (self.key + EPOCH_ONE) & EPOCH_MASK;
         if self.key == 0 {
-            self.data
-                .iter_mut()
-                .for_each(|e| (e.tag_r, e.tag_w) = (0, 0));
+            self.data.tag_r.fill(0);
+            self.data.tag_w.fill(0);
             self.code.iter_mut().for_each(|e| e.tag = 0);
             self.key = EPOCH_ONE;
         }
@@ -231,9 +229,9 @@ impl Mmu {
     /// to 8, aligned) may proceed there.
     #[inline(always)]
     pub fn read_offset(&self, va: u64, size: u64) -> Option<u64> {
-        let e = &self.data[Self::slot(va)];
-        if e.tag_r == self.tag(va, size) {
-            Some(e.add.wrapping_add(va))
+        let i = Self::slot(va);
+        if self.data.tag_r[i] == self.tag(va, size) {
+            Some(self.data.add[i].wrapping_add(va))
         } else {
             None
         }
@@ -243,9 +241,9 @@ impl Mmu {
     /// to 8, aligned) may proceed there.
     #[inline(always)]
     pub fn write_offset(&self, va: u64, size: u64) -> Option<u64> {
-        let e = &self.data[Self::slot(va)];
-        if e.tag_w == self.tag(va, size) {
-            Some(e.add.wrapping_add(va))
+        let i = Self::slot(va);
+        if self.data.tag_w[i] == self.tag(va, size) {
+            Some(self.data.add[i].wrapping_add(va))
         } else {
             None
         }
@@ -264,12 +262,10 @@ impl Mmu {
 
     /// Caches a data translation of `va` to the RAM page at offset `off`.
     pub fn fill_data(&mut self, va: u64, off: u64, r: bool, w: bool) {
-        let tag = self.tag(va, 1);
-        self.data[Self::slot(va)] = DataEntry {
-            tag_r: if r { tag } else { 0 },
-            tag_w: if w { tag } else { 0 },
-            add: off.wrapping_sub(va & !0xfff),
-        };
+        let (tag, i) = (self.tag(va, 1), Self::slot(va));
+        self.data.tag_r[i] = if r { tag } else { 0 };
+        self.data.tag_w[i] = if w { tag } else { 0 };
+        self.data.add[i] = off.wrapping_sub(va & !0xfff);
     }
 
     /// Caches a fetch translation of `va` to the physical page `pa`.
