@@ -2,12 +2,13 @@
 //! handler ends by calling the next op's handler in tail position (a jump:
 //! one indirect branch per op, each predicted on its own, with the hart,
 //! the run's context and the op in registers). A block's way out (a taken
-//! branch, a jump, its `Exit`) returns to `run_chain`, which follows the
-//! link to the next block; so the host stack holds at most one block's
-//! frames even where the compiler would not turn the calls into jumps.
+//! branch, a jump, its `Exit`) enters the block it links to straight from
+//! the handler (`chain`), for up to `CHAIN` instructions; anything else
+//! returns to `run_chain`, which looks the next block up. So even where
+//! the compiler did not turn the calls into jumps, the host stack would
+//! hold at most a frame per instruction of those `CHAIN`.
 
-use super::csr::MSTATUS_FS;
-use super::csr::SSTATUS;
+use super::csr::{MSTATUS_FS, SSTATUS};
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
