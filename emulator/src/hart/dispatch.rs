@@ -122,6 +122,16 @@ fn w(v: u64) -> u64 {
 // needs one (slow paths, traps) is in a function of its own returning
 // `Option<u64>`: Some(instructions used) when the run ends.
 
+/// Ends the run after the first `n` instructions of the running block
+/// (the history's record of the block cut to them), which made `mem` TLB
+/// lookups; returns the instructions the run used.
+#[inline(always)]
+fn end_in_block(h: &mut Hart, cx: &Cx, n: u64, mem: u8) -> u64 {
+    h.history.cut_block(n as u32);
+    h.mmu.lookups += mem as u64;
+    cx.done + n
+}
+
 /// The op at `op` retired and the run loop must look: pc at `pc`.
 #[inline(never)]
 fn leave(h: &mut Hart, cx: &mut Cx, op: *const Op, pc: u64) -> Option<u64> {
@@ -129,9 +139,7 @@ fn leave(h: &mut Hart, cx: &mut Cx, op: *const Op, pc: u64) -> Option<u64> {
     let k = cx.index(op);
     h.pc = pc;
     h.retired = cx.r0 + cx.done + k + 1;
-    h.history.cut_block(k as u32 + 1);
-    h.mmu.lookups += (o.nmem + o.is_mem() as u8) as u64;
-    Some(cx.done + k + 1)
+    Some(end_in_block(h, cx, k + 1, o.nmem + o.is_mem() as u8))
 }
 
 /// The op at `op` trapped with `e`: nothing of it happened.
@@ -143,9 +151,7 @@ fn fault(h: &mut Hart, cx: &mut Cx, op: *const Op, e: Exception) -> Option<u64> 
     h.pc = cx.pc(o);
     h.retired = cx.r0 + cx.done + k;
     h.exception(e);
-    h.history.cut_block(k as u32 + 1);
-    h.mmu.lookups += (o.nmem + o.is_mem() as u8) as u64;
-    Some(cx.done + k + 1)
+    Some(end_in_block(h, cx, k + 1, o.nmem + o.is_mem() as u8))
 }
 
 /// Whether the run must end after an op that wrote memory or reached a
@@ -574,26 +580,33 @@ fn csr_sstatus(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     if h.prv < PRV_S {
         return csr(h, cx, op);
     }
+    if o.imm >> 12 & 3 == 0 || o.rs1 != 0 {
+        return sstatus_write(h, cx, op);
+    }
+    set0(h, o.rd, h.sstatus());
+    next(h, cx, op)
+}
+
+/// The writing half of `csr_sstatus` (its call to `csr_write` would make
+/// the reads save registers too).
+#[inline(never)]
+fn sstatus_write(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
     let old = h.sstatus();
     let src = if o.imm & CSR_UIMM != 0 {
         o.rs1 as u64
     } else {
         x(h, o.rs1)
     };
-    let rw = o.imm >> 12 & 3;
-    if rw == 0 || o.rs1 != 0 {
-        let new = match rw {
-            0 => src,
-            1 => old | src,
-            _ => old & !src,
-        };
-        h.csr_write(SSTATUS, new);
-        set0(h, o.rd, old);
-        if h.csr.mip & h.csr.mie != 0 {
-            return interrupt_check(h, cx, op);
-        }
-    } else {
-        set0(h, o.rd, old);
+    let new = match o.imm >> 12 & 3 {
+        0 => src,
+        1 => old | src,
+        _ => old & !src,
+    };
+    h.csr_write(SSTATUS, new);
+    set0(h, o.rd, old);
+    if h.csr.mip & h.csr.mie != 0 {
+        return interrupt_check(h, cx, op);
     }
     next(h, cx, op)
 }
@@ -646,14 +659,14 @@ fn after_slow(
             return None;
         }
     }
-    h.history.cut_block(k as u32 + 1);
-    h.mmu.lookups += unsafe { (*op).nmem } as u64;
-    Some(cx.done + k + 1)
+    Some(end_in_block(h, cx, k + 1, unsafe { (*op).nmem }))
 }
 
-/// Handlers of ops whose work is a function of their own.
+/// Handlers of ops whose work is a function of their own. Never inlined:
+/// other handlers that fall back on them reach them by a jump.
 macro_rules! through {
     ($($name:ident: |$h:ident, $cx:ident, $op:ident| $body:expr;)*) => {$(
+        #[inline(never)]
         fn $name($h: &mut Hart, $cx: &mut Cx, $op: *const Op) -> Ret {
             let end = $body;
             then($h, $cx, $op, end)
@@ -761,7 +774,7 @@ macro_rules! amos {
                     }
                     next(h, cx, op)
                 }
-                None => amo_miss(h, cx, op),
+                None => atomic(h, cx, op),
             }
         }
     )*};
@@ -788,12 +801,8 @@ amos! {
     amomaxu_d: AmoOp::Maxu, Width::D, u64::MAX;
 }
 
-#[inline(never)]
-fn amo_miss(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-    atomic(h, cx, op)
-}
-
-/// The AMO at `op` wrote RAM offset `off` in a page holding cached code.
+/// The AMO at `op` wrote RAM offset `off` in a page holding cached code:
+/// the run ends, through `store_miss` (see there why not `wrote_code`).
 #[inline(never)]
 fn amo_code(h: &mut Hart, cx: &mut Cx, op: *const Op, off: usize) -> Ret {
     cx.bus().ram.clobber_code(off);
@@ -839,9 +848,7 @@ fn stop(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     let k = cx.index(op);
     h.pc = cx.pc(o);
     h.retired = cx.r0 + cx.done + k;
-    h.history.cut_block(k as u32);
-    h.mmu.lookups += o.nmem as u64;
-    (null(), cx.done + k)
+    (null(), end_in_block(h, cx, k, o.nmem))
 }
 
 /// The handler of ops of kind `k` with immediate `imm` (for AMOs, the

@@ -105,16 +105,6 @@ impl Hart {
         Ok(leaf.pa)
     }
 
-    /// RAM offset of `va` for an access of any alignment, when the TLB has
-    /// its page (not counted as a lookup).
-    #[inline(always)]
-    fn cached(&self, va: u64, acc: Access) -> Option<u64> {
-        match acc {
-            Access::Write => self.mmu.write_offset(va, 1),
-            _ => self.mmu.read_offset(va, 1),
-        }
-    }
-
     /// Physical address of a data access at `va`, through the TLB first.
     pub(crate) fn data_pa(
         &mut self,
@@ -123,7 +113,17 @@ impl Hart {
         acc: Access,
     ) -> Result<u64, Exception> {
         self.mmu.lookups += 1;
-        match self.cached(va, acc) {
+        self.data_pa_uncounted(bus, va, acc)
+    }
+
+    /// `data_pa` for an access of any alignment whose lookup the caller
+    /// counted (the slow load and store paths, after the fast path missed).
+    fn data_pa_uncounted(&mut self, bus: &mut Bus, va: u64, acc: Access) -> Result<u64, Exception> {
+        let hit = match acc {
+            Access::Write => self.mmu.write_offset(va, 1),
+            _ => self.mmu.read_offset(va, 1),
+        };
+        match hit {
             Some(off) => Ok(bus.ram.base + off),
             None => self.translate_data(bus, va, acc),
         }
@@ -169,10 +169,7 @@ impl Hart {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
         // Misaligned accesses inside a cached page come here too.
-        let pa = match self.cached(va, Access::Read) {
-            Some(off) => bus.ram.base + off,
-            None => self.translate_data(bus, va, Access::Read)?,
-        };
+        let pa = self.data_pa_uncounted(bus, va, Access::Read)?;
         if (va ^ last) >> 12 == 0 {
             if let Some(o) = bus.ram.offset(pa, size) {
                 return Ok(read_le(&bus.ram.data, o, w));
@@ -240,10 +237,7 @@ impl Hart {
     ) -> Result<(), Exception> {
         let size = w.bytes() as u64;
         let last = va.wrapping_add(size - 1);
-        let pa = match self.cached(va, Access::Write) {
-            Some(off) => bus.ram.base + off,
-            None => self.translate_data(bus, va, Access::Write)?,
-        };
+        let pa = self.data_pa_uncounted(bus, va, Access::Write)?;
         if (va ^ last) >> 12 == 0 {
             if bus.ram.offset(pa, size).is_some() || pa % size == 0 {
                 return self.store_pa(bus, pa, size, v, va);
