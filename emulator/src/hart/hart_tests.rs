@@ -565,9 +565,13 @@ fn counters_and_time() {
 
 #[test]
 fn loads_and_jumps_into_x0_keep_x0_and_still_trap() {
-    // lui x1,0x10; lw x0,0(x1) (no RAM at 0x10000: a load access fault);
-    // mtvec is BASE + 0x100, where jal x0 and jalr x0 run.
-    let (mut h, mut bus) = setup(&[0x000100b7, 0x0000a003, SPIN]);
+    // auipc x4,0; lw x0,0(x4) twice (loads of a nonzero word from RAM,
+    // the second a TLB hit); lui x1,0x10; lw x0,0(x1) (no RAM at 0x10000:
+    // a load access fault); mtvec is BASE + 0x100, where jal x0 and jalr
+    // x0 run.
+    let (mut h, mut bus) = setup(&[
+        0x00000217, 0x00022003, 0x00022003, 0x000100b7, 0x0000a003, SPIN,
+    ]);
     // At BASE + 0x100: auipc x2,0; addi x2,x2,12; j +8; spin; jalr x0,0(x2).
     load(
         &mut bus,
@@ -575,7 +579,7 @@ fn loads_and_jumps_into_x0_keep_x0_and_still_trap() {
         &[0x00000117, 0x00c10113, 0x0080006f, SPIN, 0x00010067],
     );
     h.csr_write(MTVEC, BASE + 0x100);
-    h.run(&mut bus, 2);
+    h.run(&mut bus, 5);
     assert_eq!(h.csr_read_debug(MCAUSE), Some(5));
     assert_eq!((h.pc, h.x[0]), (BASE + 0x100, 0));
     // j +8 skips the spin; jalr x0,0(x2) lands on it at BASE + 0x10c.
