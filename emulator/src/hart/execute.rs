@@ -209,10 +209,7 @@ impl Hart {
         nonzero_src: bool,
     ) -> Result<(), Exception> {
         let write = op == CsrOp::Rw || nonzero_src;
-        // sstatus from S- or M-mode (every interrupt-off section of a
-        // kernel) is always allowed: no need for the general check.
-        let sstatus = csr == super::csr::SSTATUS && self.prv >= super::PRV_S;
-        if !sstatus && !self.csr_allowed(csr, write) {
+        if !self.csr_allowed(csr, write) {
             return Err(Exception::Illegal(raw));
         }
         let old = self.csr_value(csr).unwrap_or(0);
