@@ -25,15 +25,20 @@ pub trait Device: Any {
 ///
 /// Pages that hold decoded (cached) instructions are marked in a bitmap; a
 /// store into such a page clears its mark and bumps `code_gen`, which every
-/// hart's block cache compares before using a cached block.
+/// hart's block cache compares before using a cached block. A page newly
+/// marked bumps `code_marks`, which every hart's TLB compares before its
+/// stores (they take no look at the bitmap: a TLB entry lets stores
+/// through only to pages without cached code).
 pub struct Ram {
     pub base: u64,
-    /// The bytes; their length never changes (TLB entries hold offsets).
+    /// The bytes, never resized (TLB entries hold host addresses in them).
     pub data: Box<[u8]>,
     /// One bit per 4 KiB page of `data`: the page holds cached code.
     code: Vec<u64>,
     /// Bumped whenever a page holding cached code is written.
     pub code_gen: u64,
+    /// Bumped whenever a page starts holding cached code.
+    pub code_marks: u64,
 }
 
 impl Ram {
@@ -44,12 +49,17 @@ impl Ram {
             data: vec![0; size].into_boxed_slice(),
             code: vec![0; size.div_ceil(1 << 18)],
             code_gen: 0,
+            code_marks: 0,
         }
     }
 
     /// Marks the page holding data offset `off` as holding cached code.
     pub fn mark_code(&mut self, off: usize) {
-        self.code[off >> 18] |= 1 << ((off >> 12) & 63);
+        let (w, bit) = (&mut self.code[off >> 18], 1 << ((off >> 12) & 63));
+        if *w & bit == 0 {
+            *w |= bit;
+            self.code_marks += 1;
+        }
     }
 
     /// Whether the page holding data offset `off` holds cached code.

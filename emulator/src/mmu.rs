@@ -3,10 +3,10 @@
 //! The TLB caches, per 4 KiB virtual page, the RAM offset of the page for
 //! loads and stores (RAM pages only) and the physical page for fetches. Each
 //! entry records which accesses the walk allowed without a further A/D
-//! update, so a hit needs no permission check. Flushing bumps an epoch kept in
-//! the tag's top bits, so it costs nothing per entry.
+//! update, so a hit needs no permission check. A flush invalidates the
+//! entries filled since the last one, so it costs no more than their fills.
 
-use crate::bus::Bus;
+use crate::bus::{Bus, Ram};
 use crate::hart::Exception;
 
 /// The kind of access being translated.
@@ -147,19 +147,26 @@ pub fn translate(bus: &mut Bus, va: u64, acc: Access, ctx: &Ctx) -> Result<Leaf,
 /// Entries of each TLB: 4 MiB of reach, as the kernel's direct map and
 /// superpage-mapped programs touch many 4 KiB pages.
 const TLB_SIZE: usize = 1024;
-/// A tag is a virtual page's address with the epoch in bits 11:3: a data
-/// lookup keeps the access's alignment bits (2:0) of the address, so a
-/// misaligned access never matches and the slow path takes it.
-const EPOCH_ONE: u64 = 1 << 3;
-const EPOCH_MASK: u64 = 0xff8;
+/// A tag is a virtual page's address: a data lookup keeps the access's
+/// alignment bits (2:0) of the address, so a misaligned access never
+/// matches and the slow path takes it. Bits 11:3 of a lookup's tag are
+/// always clear, so an entry holding `INVALID` never matches.
+const INVALID: u64 = 0xff8;
+/// A write entry's tag with `CODE` added: the page is writable but holds
+/// cached code, so stores miss the fast path; the slow path finds the
+/// translation here (`write_code_offset`) without a walk.
+const CODE: u64 = 0x800;
+/// How many fills a flush undoes one by one; beyond them it clears every
+/// entry.
+const FILLS: usize = 256;
 
 /// The data TLB, an array per field (so a lookup indexes each with the
 /// slot times 8, which x86 addressing does for free).
 struct DataTlb {
     tag_r: [u64; TLB_SIZE],
     tag_w: [u64; TLB_SIZE],
-    /// The offset in RAM's data of the page, less its virtual address:
-    /// added to an address in the page, its offset in RAM's data.
+    /// The host address of the page in RAM's data, less its virtual
+    /// address: added to an address in the page, its host address.
     add: [u64; TLB_SIZE],
 }
 
@@ -174,7 +181,15 @@ struct CodeEntry {
 pub struct Mmu {
     data: Box<DataTlb>,
     code: Box<[CodeEntry; TLB_SIZE]>,
-    key: u64,
+    /// The slots filled since the last flush, while there are at most
+    /// `FILLS` of them.
+    filled: Vec<u16>,
+    /// The host address of the RAM data the data entries point into
+    /// (`bind`).
+    ram: u64,
+    /// `Ram::code_marks` when write entries last stopped pointing into
+    /// pages holding code (`protect_code`).
+    seen_marks: u64,
     /// Lookups made and walks done, for `--stats`. Lookups are counted by
     /// the callers (the fast path counts a block's at once).
     pub lookups: u64,
@@ -191,25 +206,82 @@ impl Mmu {
     pub fn new() -> Mmu {
         Mmu {
             data: Box::new(DataTlb {
-                tag_r: [0; TLB_SIZE],
-                tag_w: [0; TLB_SIZE],
+                tag_r: [INVALID; TLB_SIZE],
+                tag_w: [INVALID; TLB_SIZE],
                 add: [0; TLB_SIZE],
             }),
-            code: Box::new([CodeEntry { tag: 0, pa: 0 }; TLB_SIZE]),
-            key: EPOCH_ONE,
+            code: Box::new(
+                [CodeEntry {
+                    tag: INVALID,
+                    pa: 0,
+                }; TLB_SIZE],
+            ),
+            filled: Vec::with_capacity(FILLS + 1),
+            ram: 0,
+            seen_marks: 0,
             lookups: 0,
             misses: 0,
         }
     }
 
+    /// Makes the data entries point into the RAM data at `ram`, forgetting
+    /// them all if they pointed elsewhere (a hart run with another bus).
+    pub fn bind(&mut self, ram: *const u8) {
+        if ram as u64 != self.ram {
+            self.flush_all();
+            self.ram = ram as u64;
+        }
+    }
+
+    /// Forgets every translation, slot by slot.
+    fn flush_all(&mut self) {
+        self.data.tag_r.fill(INVALID);
+        self.data.tag_w.fill(INVALID);
+        self.code.iter_mut().for_each(|e| e.tag = INVALID);
+        self.filled.clear();
+    }
+
+    /// Makes sure no write entry lets stores through to a page that holds
+    /// cached code (`ram` marked pages since the last look).
+    #[inline(always)]
+    pub fn protect_code(&mut self, ram: &Ram) {
+        if ram.code_marks != self.seen_marks {
+            self.seen_marks = ram.code_marks;
+            self.mark_code_entries(ram);
+        }
+    }
+
+    fn mark_code_entries(&mut self, ram: &Ram) {
+        for i in 0..TLB_SIZE {
+            let t = self.data.tag_w[i];
+            if t & INVALID == 0 {
+                let host = self.data.add[i].wrapping_add(t & !0xfff);
+                if ram.is_code(self.offset(host) as usize) {
+                    self.data.tag_w[i] = t | CODE;
+                }
+            }
+        }
+    }
+
     /// Forgets every translation (SFENCE.VMA, satp, privilege or mstatus changes).
     pub fn flush(&mut self) {
-        self.key = (self.key + EPOCH_ONE) & EPOCH_MASK;
-        if self.key == 0 {
-            self.data.tag_r.fill(0);
-            self.data.tag_w.fill(0);
-            self.code.iter_mut().for_each(|e| e.tag = 0);
-            self.key = EPOCH_ONE;
+        if self.filled.len() > FILLS {
+            self.flush_all();
+        } else {
+            for &i in &self.filled {
+                let i = i as usize;
+                self.data.tag_r[i] = INVALID;
+                self.data.tag_w[i] = INVALID;
+                self.code[i].tag = INVALID;
+            }
+            self.filled.clear();
+        }
+    }
+
+    /// Notes that slot `i` was filled, for `flush`.
+    fn filled(&mut self, i: usize) {
+        if self.filled.len() <= FILLS {
+            self.filled.push(i as u16);
         }
     }
 
@@ -221,59 +293,101 @@ impl Mmu {
     /// The tag an access of `size` bytes (a power of two up to 8) at `va`
     /// matches: its page's only when it is aligned.
     #[inline(always)]
-    fn tag(&self, va: u64, size: u64) -> u64 {
-        va & (!0xfff | (size - 1)) | self.key
+    fn tag(va: u64, size: u64) -> u64 {
+        va & (!0xfff | (size - 1))
     }
 
-    /// RAM offset of `va`, when a load of `size` bytes (a power of two up
-    /// to 8, aligned) may proceed there.
+    /// The host address of `va` in RAM's data, when a load of `size` bytes
+    /// (a power of two up to 8, aligned) may proceed there.
     #[inline(always)]
+    pub fn read_host(&self, va: u64, size: u64) -> Option<u64> {
+        let i = Self::slot(va);
+        if self.data.tag_r[i] == Self::tag(va, size) {
+            Some(self.data.add[i].wrapping_add(va))
+        } else {
+            None
+        }
+    }
+
+    /// The host address of `va` in RAM's data, when a store of `size`
+    /// bytes (a power of two up to 8, aligned) may proceed there.
+    #[inline(always)]
+    pub fn write_host(&self, va: u64, size: u64) -> Option<u64> {
+        let i = Self::slot(va);
+        if self.data.tag_w[i] == Self::tag(va, size) {
+            Some(self.data.add[i].wrapping_add(va))
+        } else {
+            None
+        }
+    }
+
+    /// The offset in RAM's data of a host address `read_host` or
+    /// `write_host` gave.
+    #[inline(always)]
+    pub fn offset(&self, host: u64) -> u64 {
+        host.wrapping_sub(self.ram)
+    }
+
+    /// `read_host` as an offset in RAM's data.
     pub fn read_offset(&self, va: u64, size: u64) -> Option<u64> {
+        self.read_host(va, size).map(|h| self.offset(h))
+    }
+
+    /// `write_host` as an offset in RAM's data.
+    pub fn write_offset(&self, va: u64, size: u64) -> Option<u64> {
+        self.write_host(va, size).map(|h| self.offset(h))
+    }
+
+    /// The offset in RAM's data of `va` when its page is writable but
+    /// holds cached code (so `write_offset` misses it).
+    pub fn write_code_offset(&self, va: u64) -> Option<u64> {
         let i = Self::slot(va);
-        if self.data.tag_r[i] == self.tag(va, size) {
-            Some(self.data.add[i].wrapping_add(va))
+        if self.data.tag_w[i] == Self::tag(va, 1) | CODE {
+            Some(self.offset(self.data.add[i].wrapping_add(va)))
         } else {
             None
         }
     }
 
-    /// RAM offset of `va`, when a store of `size` bytes (a power of two up
-    /// to 8, aligned) may proceed there.
-    #[inline(always)]
-    pub fn write_offset(&self, va: u64, size: u64) -> Option<u64> {
-        let i = Self::slot(va);
-        if self.data.tag_w[i] == self.tag(va, size) {
-            Some(self.data.add[i].wrapping_add(va))
-        } else {
-            None
-        }
+    /// Lets stores through to `va`'s page again (`write_code_offset` found
+    /// it, and it no longer holds cached code).
+    pub fn unprotect(&mut self, va: u64) {
+        self.data.tag_w[Self::slot(va)] &= !CODE;
     }
 
     /// Physical page of `va` for fetches.
     #[inline(always)]
     pub fn lookup_code(&self, va: u64) -> Option<u64> {
         let e = &self.code[Self::slot(va)];
-        if e.tag == self.tag(va, 1) {
+        if e.tag == Self::tag(va, 1) {
             Some(e.pa)
         } else {
             None
         }
     }
 
-    /// Caches a data translation of `va` to the RAM page at offset `off`.
-    pub fn fill_data(&mut self, va: u64, off: u64, r: bool, w: bool) {
-        let (tag, i) = (self.tag(va, 1), Self::slot(va));
-        self.data.tag_r[i] = if r { tag } else { 0 };
-        self.data.tag_w[i] = if w { tag } else { 0 };
-        self.data.add[i] = off.wrapping_sub(va & !0xfff);
+    /// Caches a data translation of `va` to the RAM page at offset `off`
+    /// (of the RAM data `bind` gave), which holds cached code when `code`.
+    pub fn fill_data(&mut self, va: u64, off: u64, r: bool, w: bool, code: bool) {
+        let (tag, i) = (Self::tag(va, 1), Self::slot(va));
+        self.data.tag_r[i] = if r { tag } else { INVALID };
+        self.data.tag_w[i] = match (w, code) {
+            (false, _) => INVALID,
+            (true, false) => tag,
+            (true, true) => tag | CODE,
+        };
+        self.data.add[i] = self.ram.wrapping_add(off).wrapping_sub(va & !0xfff);
+        self.filled(i);
     }
 
     /// Caches a fetch translation of `va` to the physical page `pa`.
     pub fn fill_code(&mut self, va: u64, pa: u64) {
-        self.code[Self::slot(va)] = CodeEntry {
-            tag: self.tag(va, 1),
+        let i = Self::slot(va);
+        self.code[i] = CodeEntry {
+            tag: Self::tag(va, 1),
             pa,
         };
+        self.filled(i);
     }
 }
 

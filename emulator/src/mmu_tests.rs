@@ -291,7 +291,7 @@ fn page_fault_traps_with_va_in_tval() {
 fn tlb_hits_only_aligned_accesses_of_its_page() {
     let mut m = Mmu::new();
     let va = 0xffff_ffc0_1234_5000;
-    m.fill_data(va, 0x7000, true, false);
+    m.fill_data(va, 0x7000, true, false, false);
     assert_eq!(m.read_offset(va + 0x18, 8), Some(0x7018));
     assert_eq!(m.read_offset(va + 0xffe, 2), Some(0x7ffe));
     // Misaligned, or another page, or a store to a read-only entry: miss.
@@ -304,17 +304,26 @@ fn tlb_hits_only_aligned_accesses_of_its_page() {
 }
 
 #[test]
-fn tlb_flushes_forget_entries_across_epoch_wraps() {
+fn tlb_flushes_forget_entries_few_or_many() {
     let mut m = Mmu::new();
+    // Page 0's tag is 0: an empty entry must not match it.
+    assert_eq!(m.read_offset(0, 8), None);
+    assert_eq!(m.write_offset(8, 8), None);
+    assert_eq!(m.lookup_code(0), None);
     let va = 0x4000;
-    m.fill_data(va, 0x2000, true, true);
-    m.fill_code(va, 0x8000_2000);
-    assert_eq!(m.write_offset(va + 8, 8), Some(0x2008));
-    assert_eq!(m.lookup_code(va), Some(0x8000_2000));
-    // The epoch wraps many times over; the entries never come back.
-    for flushes in 1..2000 {
+    for fills in [1, 2, 300, 1000] {
+        m.fill_data(va, 0x2000, true, true, false);
+        m.fill_code(va, 0x8000_2000);
+        // Other pages (in other slots), enough to overflow the list of fills.
+        for p in 1..fills {
+            m.fill_data(va + p * 0x1000, 0x3000, true, true, false);
+        }
+        assert_eq!(m.write_offset(va + 8, 8), Some(0x2008));
+        assert_eq!(m.lookup_code(va), Some(0x8000_2000));
         m.flush();
-        assert_eq!(m.read_offset(va + 8, 8), None, "after {flushes}");
-        assert_eq!(m.lookup_code(va), None, "after {flushes}");
+        assert_eq!(m.read_offset(va + 8, 8), None, "after {fills} fills");
+        assert_eq!(m.write_offset(va + 8, 8), None, "after {fills} fills");
+        assert_eq!(m.lookup_code(va), None, "after {fills} fills");
+        assert_eq!(m.read_offset(va + 0x5000, 8), None, "after {fills} fills");
     }
 }

@@ -29,8 +29,6 @@ pub type Handler = fn(&mut Hart, &mut Cx, *const Op) -> Ret;
 /// The state of a run shared by the handlers.
 pub struct Cx {
     bus: *mut Bus,
-    /// RAM's data (`bus.ram.data`), for loads that hit the TLB.
-    ram: *const u8,
     /// The pc of the running block's first instruction.
     base: u64,
     /// `retired` when the run began.
@@ -361,7 +359,7 @@ macro_rules! loads {
     ($($name:ident: $w:expr, $signed:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            match h.load_fast(cx.ram, ea(h, o), $w) {
+            match h.load_fast(ea(h, o), $w) {
                 Some(v) => {
                     set(h, o.rd, extend(v, $w, $signed));
                     next(h, cx, op)
@@ -417,10 +415,10 @@ macro_rules! stores {
     ($($name:ident: $w:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            match h.store_fast(cx.bus(), ea(h, o), $w, x(h, o.rs2)) {
-                Some(false) => next(h, cx, op),
-                wrote => store_miss(h, cx, op, $w, wrote),
+            if h.store_fast(ea(h, o), $w, x(h, o.rs2)) {
+                return next(h, cx, op);
             }
+            store_miss(h, cx, op, $w)
         }
     )*};
 }
@@ -432,22 +430,9 @@ stores! {
     sd: Width::D;
 }
 
-/// The op at `op` wrote a page holding cached code: the run ends.
+/// A store the fast path did not do.
 #[inline(never)]
-fn wrote_code(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-    let end = leave(h, cx, op, cx.next_pc(unsafe { &*op }));
-    then(h, cx, op, end)
-}
-
-/// A store (or AMO) the fast path did not do (`wrote` None), or did into
-/// a page holding cached code. (A handler's fast path with more than two
-/// ways out stops being a jump to the next handler; so does one calling
-/// `wrote_code`, whose null result the compiler sees through.)
-#[inline(never)]
-fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, wrote: Option<bool>) -> Ret {
-    if wrote.is_some() {
-        return wrote_code(h, cx, op);
-    }
+fn store_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Ret {
     let end = store_slow(h, cx, op, w);
     then(h, cx, op, end)
 }
@@ -473,15 +458,11 @@ fn illegal(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
     fault(h, cx, op, Exception::Illegal(raw))
 }
 
-/// FLW..FSD that the fast path did not do, or (`wrote` Some(true)) a
-/// store it did into a page holding cached code.
+/// FLW..FSD that the fast path did not do.
 #[inline(never)]
-fn fp_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width, wrote: Option<bool>) -> Ret {
+fn fp_miss(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Ret {
     let o = unsafe { &*op };
-    let end = match wrote {
-        Some(_) => leave(h, cx, op, cx.next_pc(o)),
-        None => fp_mem(h, cx, op, w, o.kind == Kind::Fsw || o.kind == Kind::Fsd),
-    };
+    let end = fp_mem(h, cx, op, w, o.kind == Kind::Fsw || o.kind == Kind::Fsd);
     then(h, cx, op, end)
 }
 
@@ -680,13 +661,13 @@ macro_rules! fp_loads {
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
             if !fs_off(h) {
-                if let Some($v) = h.load_fast(cx.ram, ea(h, o), $w) {
+                if let Some($v) = h.load_fast(ea(h, o), $w) {
                     h.f[(o.rd & 31) as usize] = $box;
                     h.csr.mstatus |= MSTATUS_FS;
                     return next(h, cx, op);
                 }
             }
-            fp_miss(h, cx, op, $w, None)
+            fp_miss(h, cx, op, $w)
         }
     )*};
 }
@@ -700,15 +681,10 @@ macro_rules! fp_stores {
     ($($name:ident: $w:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            let stored = if fs_off(h) {
-                None
-            } else {
-                h.store_fast(cx.bus(), ea(h, o), $w, h.f[(o.rs2 & 31) as usize])
-            };
-            match stored {
-                Some(false) => next(h, cx, op),
-                wrote => fp_miss(h, cx, op, $w, wrote),
+            if !fs_off(h) && h.store_fast(ea(h, o), $w, h.f[(o.rs2 & 31) as usize]) {
+                return next(h, cx, op);
             }
+            fp_miss(h, cx, op, $w)
         }
     )*};
 }
@@ -766,12 +742,9 @@ macro_rules! amos {
     ($($name:ident: $amo:expr, $w:expr, $mask:expr;)*) => {$(
         fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
-            match h.amo_fast(cx.bus(), $amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
-                Some((old, off)) => {
+            match h.amo_fast($amo, $w, x(h, o.rs1), x(h, o.rs2) & $mask) {
+                Some(old) => {
                     set0(h, o.rd, old);
-                    if cx.bus().ram.is_code(off) {
-                        return amo_code(h, cx, op, off);
-                    }
                     next(h, cx, op)
                 }
                 None => atomic(h, cx, op),
@@ -799,14 +772,6 @@ amos! {
     amomax_d: AmoOp::Max, Width::D, u64::MAX;
     amominu_d: AmoOp::Minu, Width::D, u64::MAX;
     amomaxu_d: AmoOp::Maxu, Width::D, u64::MAX;
-}
-
-/// The AMO at `op` wrote RAM offset `off` in a page holding cached code:
-/// the run ends, through `store_miss` (see there why not `wrote_code`).
-#[inline(never)]
-fn amo_code(h: &mut Hart, cx: &mut Cx, op: *const Op, off: usize) -> Ret {
-    cx.bus().ram.clobber_code(off);
-    store_miss(h, cx, op, Width::W, Some(true))
 }
 
 /// The AMO handler of operation `amo` on words (`d` false) or doublewords.
@@ -1006,7 +971,6 @@ impl Hart {
         // The running block's first op.
         let mut bp: *const Op = unsafe { ops0.add(start) };
         let mut cx = Cx {
-            ram: bus.ram.data.as_ptr(),
             bus,
             base: self.pc,
             r0: self.retired,

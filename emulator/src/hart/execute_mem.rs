@@ -50,29 +50,21 @@ fn extend(width: Width, v: u64) -> u64 {
 
 impl Hart {
     /// An AMO done in RAM when `va` is aligned and the TLB has the page
-    /// writable (so RAM, and readable: W without R is reserved): the old
-    /// value as rd receives it, and the offset in RAM written, which the
-    /// caller passes to `Ram::stored`. None, having done nothing, otherwise
-    /// (a misaligned `va` never hits the TLB). `x` is x[rs2] truncated to
-    /// the width.
+    /// writable (so RAM without cached code, and readable: W without R is
+    /// reserved): the old value as rd receives it. None, having done
+    /// nothing, otherwise (a misaligned `va` never hits the TLB). `x` is
+    /// x[rs2] truncated to the width.
     #[inline(always)]
-    pub(crate) fn amo_fast(
-        &mut self,
-        bus: &mut Bus,
-        op: AmoOp,
-        width: Width,
-        va: u64,
-        x: u64,
-    ) -> Option<(u64, usize)> {
-        let o = self.tlb_offset(va, width, true)?;
+    pub(crate) fn amo_fast(&mut self, op: AmoOp, width: Width, va: u64, x: u64) -> Option<u64> {
+        let p = self.tlb_host(va, width, true)?;
         self.mmu.lookups += 1;
         // SAFETY: as for `Hart::load_fast`.
-        let m = unsafe { read_at(bus.ram.data.as_ptr().add(o), width) };
+        let m = unsafe { read_at(p, width) };
         let new = amo_result(op, width == Width::W, m, x);
         // SAFETY: as for `Hart::store_fast`.
-        unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), width, new) };
+        unsafe { write_at(p, width, new) };
         self.amo_stored = new;
-        Some((extend(width, m), o))
+        Some(extend(width, m))
     }
 
     /// LR, SC and AMO. Misaligned addresses raise load (LR) or store/AMO
@@ -129,8 +121,7 @@ impl Hart {
                     u64::MAX
                 };
                 let x = self.xr(rs2) & mask;
-                if let Some((old, o)) = self.amo_fast(bus, op, width, va, x) {
-                    bus.ram.stored(o);
+                if let Some(old) = self.amo_fast(op, width, va, x) {
                     self.set_x(rd, old);
                     return Ok(());
                 }

@@ -381,6 +381,40 @@ fn a_store_into_the_running_block_ends_the_run_and_the_new_code_runs() {
 }
 
 #[test]
+fn a_store_through_an_entry_filled_before_its_page_held_code_is_seen() {
+    // At BASE: sw x0,0x100(x5) (puts page P = x5 in the TLB, writable,
+    // while it holds no code); jalr x0,0(x5). At P: sw x2,8(x5), which
+    // rewrites addi x3,x0,1 into addi x3,x0,2; nop; addi x3,x0,1; spin.
+    let (mut h, mut bus) = setup(&[0x1002a023, 0x00028067]);
+    let p = BASE + 0x1000;
+    load(&mut bus, p, &[0x0022a423, NOP, 0x00100193, SPIN]);
+    (h.x[2], h.x[5]) = (0x00200193, p);
+    h.run(&mut bus, 5);
+    assert_eq!((h.x[3], h.pc), (2, p + 12));
+}
+
+#[test]
+fn a_store_through_an_entry_another_hart_filled_before_code_is_seen() {
+    // Hart 1 at BASE: sw x0,0x100(x5), putting page P in its TLB; then
+    // sw x2,8(x5), rewriting P's addi x3,x0,1 into addi x3,x0,2. Hart 0
+    // at P: nop; nop; addi x3,x0,1; jal x0,P.
+    let (mut h0, mut bus) = setup(&[0x1002a023, 0x0022a423, SPIN]);
+    let p = BASE + 0x1000;
+    load(&mut bus, p, &[NOP, NOP, 0x00100193, 0xff5ff06f]);
+    let mut h1 = Hart::new(1);
+    h1.reset_to(BASE, 1, 0, 0);
+    (h1.x[2], h1.x[5]) = (0x00200193, p);
+    h1.run(&mut bus, 1);
+    // Hart 0 makes P a page of cached code, then hart 1 writes it.
+    h0.pc = p;
+    h0.run(&mut bus, 4);
+    assert_eq!((h0.x[3], h0.pc), (1, p));
+    h1.run(&mut bus, 1);
+    h0.run(&mut bus, 3);
+    assert_eq!((h0.x[3], h0.pc), (2, p + 12));
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);

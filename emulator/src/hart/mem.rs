@@ -100,7 +100,9 @@ impl Hart {
         let leaf = mmu::translate(bus, va, acc, &self.data_ctx())?;
         self.mmu.misses += 1;
         if let Some(off) = bus.ram.offset(leaf.pa & !0xfff, 0x1000) {
-            self.mmu.fill_data(va, off as u64, leaf.r, leaf.w);
+            self.mmu.bind(bus.ram.data.as_ptr());
+            let code = bus.ram.is_code(off);
+            self.mmu.fill_data(va, off as u64, leaf.r, leaf.w, code);
         }
         Ok(leaf.pa)
     }
@@ -120,7 +122,13 @@ impl Hart {
     /// counted (the slow load and store paths, after the fast path missed).
     fn data_pa_uncounted(&mut self, bus: &mut Bus, va: u64, acc: Access) -> Result<u64, Exception> {
         let hit = match acc {
-            Access::Write => self.mmu.write_offset(va, 1),
+            Access::Write => self.mmu.write_offset(va, 1).or_else(|| {
+                let off = self.mmu.write_code_offset(va)?;
+                if !bus.ram.is_code(off as usize) {
+                    self.mmu.unprotect(va);
+                }
+                Some(off)
+            }),
             _ => self.mmu.read_offset(va, 1),
         };
         match hit {
@@ -133,35 +141,37 @@ impl Hart {
     /// The caller counts the TLB lookup.
     #[inline(always)]
     pub(crate) fn load(&mut self, bus: &mut Bus, va: u64, w: Width) -> Result<u64, Exception> {
-        match self.load_fast(bus.ram.data.as_ptr(), va, w) {
+        match self.load_fast(va, w) {
             Some(v) => Ok(v),
             None => self.load_slow(bus, va, w),
         }
     }
 
-    /// The offset in RAM's data of an aligned `w`-byte access at `va` that
-    /// the TLB allows (for stores and AMOs when `write`, loads otherwise);
-    /// None when the slow path must decide (a miss, a misaligned access).
+    /// The host address in RAM's data of an aligned `w`-byte access at `va`
+    /// that the TLB allows (for stores and AMOs when `write`, loads
+    /// otherwise); None when the slow path must decide (a miss, a misaligned
+    /// access).
     #[inline(always)]
-    pub(crate) fn tlb_offset(&self, va: u64, w: Width, write: bool) -> Option<usize> {
+    pub(crate) fn tlb_host(&self, va: u64, w: Width, write: bool) -> Option<*mut u8> {
         let size = w.bytes() as u64;
-        let off = if write {
-            self.mmu.write_offset(va, size)?
+        let host = if write {
+            self.mmu.write_host(va, size)?
         } else {
-            self.mmu.read_offset(va, size)?
+            self.mmu.read_host(va, size)?
         };
-        Some(off as usize)
+        Some(host as *mut u8)
     }
 
-    /// `load` when `tlb_offset` has it (it then reaches RAM, never a device);
-    /// None otherwise. `ram` is RAM's data (`bus.ram.data`).
+    /// `load` when `tlb_host` has it (it then reaches RAM, never a device);
+    /// None otherwise.
     #[inline(always)]
-    pub(crate) fn load_fast(&self, ram: *const u8, va: u64, w: Width) -> Option<u64> {
-        let o = self.tlb_offset(va, w, false)?;
-        // SAFETY: TLB data entries hold offsets of whole pages of RAM
-        // (`translate_data` fills them only so), RAM's length never
-        // changes, and `tlb_offset` keeps the access in its page.
-        Some(unsafe { read_at(ram.add(o), w) })
+    pub(crate) fn load_fast(&self, va: u64, w: Width) -> Option<u64> {
+        let p = self.tlb_host(va, w, false)?;
+        // SAFETY: TLB data entries point into whole pages of the RAM data
+        // they were bound to (`translate_data` fills them only so), which
+        // `run` and `step_slow` bind to the bus they run with; RAM's length
+        // never changes, and `tlb_host` keeps the access in its page.
+        Some(unsafe { read_at(p, w) })
     }
 
     #[inline(never)]
@@ -210,21 +220,22 @@ impl Hart {
         w: Width,
         v: u64,
     ) -> Result<(), Exception> {
-        if self.store_fast(bus, va, w, v).is_some() {
+        if self.store_fast(va, w, v) {
             return Ok(());
         }
         self.store_slow(bus, va, w, v)
     }
 
-    /// `store` when `tlb_offset` has it (it then reaches RAM, never a
-    /// device), and whether it wrote a page holding cached code; None,
-    /// having done nothing, otherwise.
+    /// `store` when `tlb_host` has it (it then reaches RAM, never a device
+    /// nor a page holding cached code: `Mmu::protect_code`); whether it did.
     #[inline(always)]
-    pub(crate) fn store_fast(&self, bus: &mut Bus, va: u64, w: Width, v: u64) -> Option<bool> {
-        let o = self.tlb_offset(va, w, true)?;
+    pub(crate) fn store_fast(&self, va: u64, w: Width, v: u64) -> bool {
+        let Some(p) = self.tlb_host(va, w, true) else {
+            return false;
+        };
         // SAFETY: as for `load_fast`.
-        unsafe { write_at(bus.ram.data.as_mut_ptr().add(o), w, v) };
-        Some(bus.ram.stored(o))
+        unsafe { write_at(p, w, v) };
+        true
     }
 
     #[inline(never)]

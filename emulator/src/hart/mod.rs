@@ -145,6 +145,8 @@ impl Hart {
     /// or a load or store reaches a device. An instruction that traps uses one unit
     /// of budget without retiring, so a trap loop still returns.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> Exit {
+        self.mmu.bind(bus.ram.data.as_ptr());
+        self.mmu.protect_code(&bus.ram);
         if self.wfi {
             if self.halted || self.csr.mip & self.csr.mie == 0 {
                 return Exit::Wfi;
@@ -189,6 +191,8 @@ impl Hart {
             self.step(bus);
             return 1;
         };
+        // The block may be the first in its page.
+        self.mmu.protect_code(&bus.ram);
         self.run_ops(bus, start, len, pa & !0xfff, max)
     }
 
@@ -210,6 +214,8 @@ impl Hart {
     /// instruction the tracer shows, and, when `accesses`, the memory the
     /// instruction touched (for watchpoints). None when it trapped.
     pub(crate) fn step_slow(&mut self, bus: &mut Bus, accesses: bool) -> Option<Pre> {
+        self.mmu.bind(bus.ram.data.as_ptr());
+        self.mmu.protect_code(&bus.ram);
         let (pc, prv) = (self.pc, self.prv);
         let d = match self.fetch(bus) {
             Ok(d) => d,
