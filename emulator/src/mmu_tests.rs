@@ -327,3 +327,59 @@ fn tlb_flushes_forget_entries_few_or_many() {
         assert_eq!(m.read_offset(va + 0x5000, 8), None, "after {fills} fills");
     }
 }
+
+/// ld a0,0(a1); ld a2,8(a1); ld a3,16(a1) (one run of loads, `uop::fuse`);
+/// addi t0,t0,-1; bnez t0,.-16.
+const LOAD_RUN: [u32; 5] = [0x0005b503, 0x0085b603, 0x0105b683, 0xfff28293, 0xfe0298e3];
+
+#[test]
+fn a_run_of_loads_reaching_into_the_next_page_reads_that_pages_mapping() {
+    // va 0x2000 maps to a page far from PAGE4K (va 0x1000); the run starts
+    // 8 bytes before it.
+    let (mut h, mut bus) = s_mode(&LOAD_RUN);
+    let far = BASE + 0x30_0000;
+    put(&mut bus, T0 + 2 * 8, pte(far, RW));
+    put(&mut bus, PAGE4K + 0xff8, 111);
+    put(&mut bus, PAGE4K + 0x1000, 999);
+    put(&mut bus, far, 222);
+    put(&mut bus, far + 8, 333);
+    (h.x[11], h.x[5]) = (0x1ff8, 2);
+    // The second time round, the TLB has both pages.
+    h.run(&mut bus, 10);
+    assert_eq!((h.x[10], h.x[12], h.x[13], h.x[5]), (111, 222, 333, 0));
+}
+
+#[test]
+fn a_run_of_loads_faulting_halfway_keeps_the_loads_before_it() {
+    // va 0x2000 is unmapped: the run's second load faults.
+    let (mut h, mut bus) = s_mode(&LOAD_RUN);
+    h.csr_write(MTVEC, BASE + 0x100);
+    load(&mut bus, BASE + 0x100, &[SPIN]);
+    put(&mut bus, PAGE4K + 0xff8, 111);
+    h.x[11] = 0x1ff8;
+    // The first load alone puts va 0x1000 in the TLB.
+    h.run(&mut bus, 1);
+    (h.x[10], h.pc) = (0, BASE);
+    h.run(&mut bus, 3);
+    assert_eq!(
+        (h.x[10], h.csr.mcause, h.csr.mtval, h.csr.mepc),
+        (111, 13, 0x2000, BASE + 4)
+    );
+}
+
+#[test]
+fn a_budget_ending_inside_a_run_of_loads_stops_there() {
+    let (mut h, mut bus) = s_mode(&LOAD_RUN);
+    for i in 1..4 {
+        put(&mut bus, PAGE4K + 8 * i, i);
+    }
+    (h.x[11], h.x[5]) = (0x1008, 1);
+    // Once round the loop, which puts va 0x1000 in the TLB.
+    h.run(&mut bus, 5);
+    assert_eq!((h.x[10], h.x[12], h.x[13], h.pc), (1, 2, 3, BASE + 20));
+    (h.x[10], h.x[12], h.x[13], h.pc) = (0, 0, 0, BASE);
+    let before = h.instret();
+    h.run(&mut bus, 2);
+    assert_eq!((h.x[10], h.x[12], h.x[13], h.pc), (1, 2, 0, BASE + 8));
+    assert_eq!(h.instret() - before, 2);
+}

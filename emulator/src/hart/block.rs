@@ -16,7 +16,7 @@
 use super::csr::SATP;
 use super::decode::decode_any;
 use super::insn::{Decoded, Insn};
-use super::uop::{lower, Op};
+use super::uop::{fuse, lower, Op};
 use crate::bus::Ram;
 
 /// Longest block, in instructions.
@@ -182,6 +182,7 @@ impl BlockCache {
         if len == 0 {
             return None;
         }
+        fuse(&mut self.ops[start..]);
         self.insns.push(self.insns[start + len - 1]);
         self.ops.push(Op::exit(len as u8, (o - off) as u16, nmem));
         self.misses += 1;

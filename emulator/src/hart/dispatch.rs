@@ -12,7 +12,10 @@ use super::csr::{MSTATUS_FS, SSTATUS};
 use super::execute::{alu, alu_w, sign_extend};
 use super::fpu::{self, nan_box};
 use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
-use super::uop::{link, link_len, link_meta, link_offset, Kind, Op, CSR_UIMM, NO_LINK};
+use super::mem::{read_at, write_at};
+use super::uop::{
+    link, link_len, link_meta, link_offset, run_of, run_span, Kind, Op, CSR_UIMM, MAX_RUN, NO_LINK,
+};
 use super::{Exception, Hart, PRV_S};
 use crate::bus::Bus;
 use crate::history::History;
@@ -444,6 +447,111 @@ fn store_slow(h: &mut Hart, cx: &mut Cx, op: *const Op, w: Width) -> Option<u64>
         return fault(h, cx, op, e);
     }
     after(h, cx, op)
+}
+
+// A run of loads or stores through one base register (`uop::fuse`) takes
+// one TLB lookup when its accesses share the first one's page; otherwise
+// its first op goes alone and the others follow.
+
+/// The host address of the base register of the run starting at `o`, when
+/// the TLB lets every access of the run through (`write` for stores): its
+/// first access's lookup checks its page and alignment, and with it every
+/// other access's alignment; the span must then stay in that page.
+#[inline(always)]
+fn run_base(h: &Hart, o: &Op, w: Width, write: bool) -> Option<u64> {
+    let (_, below, room) = run_span(o.link);
+    let imm = o.imm as i64 as u64;
+    let va = x(h, o.rs1).wrapping_add(imm);
+    let p = h.tlb_host(va, w, write)? as u64;
+    if (va & 0xfff).wrapping_add(below as u64) > room {
+        return None;
+    }
+    Some(p.wrapping_sub(imm))
+}
+
+macro_rules! load_runs {
+    ($($name:ident: $one:ident, $w:expr, $signed:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let Some(base) = run_base(h, o, $w, false) else {
+                return $one(h, cx, op);
+            };
+            // SAFETY: the run's ops are in its block (at least two);
+            // `run_base` found each address in a RAM page the TLB lets
+            // loads through.
+            let last = unsafe { op.add(run_span(o.link).0 - 1) };
+            let mut p = op;
+            loop {
+                let oj = unsafe { &*p };
+                let v = unsafe { read_at(base.wrapping_add(oj.imm as i64 as u64) as *const u8, $w) };
+                set(h, oj.rd, extend(v, $w, $signed));
+                if p == last {
+                    return next(h, cx, last);
+                }
+                p = unsafe { p.add(1) };
+            }
+        }
+    )*};
+}
+
+load_runs! {
+    lb_run: lb, Width::B, true;
+    lh_run: lh, Width::H, true;
+    lw_run: lw, Width::W, true;
+    ld_run: ld, Width::D, false;
+    lbu_run: lbu, Width::B, false;
+    lhu_run: lhu, Width::H, false;
+    lwu_run: lwu, Width::W, false;
+}
+
+macro_rules! store_runs {
+    ($($name:ident: $one:ident, $w:expr;)*) => {$(
+        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+            let o = unsafe { &*op };
+            let Some(base) = run_base(h, o, $w, true) else {
+                return $one(h, cx, op);
+            };
+            // SAFETY: as for the load runs, for stores (so never into a
+            // page holding cached code).
+            let last = unsafe { op.add(run_span(o.link).0 - 1) };
+            let mut p = op;
+            loop {
+                let oj = unsafe { &*p };
+                let a = base.wrapping_add(oj.imm as i64 as u64) as *mut u8;
+                unsafe { write_at(a, $w, x(h, oj.rs2)) };
+                if p == last {
+                    return next(h, cx, last);
+                }
+                p = unsafe { p.add(1) };
+            }
+        }
+    )*};
+}
+
+store_runs! {
+    sb_run: sb, Width::B;
+    sh_run: sh, Width::H;
+    sw_run: sw, Width::W;
+    sd_run: sd, Width::D;
+}
+
+/// The handler of an op starting a run of loads or stores of kind `k`
+/// (`uop::fuse`).
+pub fn run_handler(k: Kind) -> Option<Handler> {
+    Some(match k {
+        Kind::Lb => lb_run,
+        Kind::Lh => lh_run,
+        Kind::Lw => lw_run,
+        Kind::Ld => ld_run,
+        Kind::Lbu => lbu_run,
+        Kind::Lhu => lhu_run,
+        Kind::Lwu => lwu_run,
+        Kind::Sb => sb_run,
+        Kind::Sh => sh_run,
+        Kind::Sw => sw_run,
+        Kind::Sd => sd_run,
+        _ => return None,
+    })
 }
 
 /// F and D instructions are illegal while mstatus.FS is Off.
@@ -942,11 +1050,25 @@ impl Hart {
         // The budget ends inside this block: a Stop stands in for the first
         // op beyond it while the block runs. No chained block can reach it:
         // this block is longer than the budget.
+        // A run of loads or stores reaching over it goes one op at a time.
         let i = start + max as usize;
         let op = self.blocks.ops[i];
+        let head = match self.blocks.ops[i].is_mem() {
+            true => (i.saturating_sub(MAX_RUN).max(start)..i)
+                .find(|&j| j + run_of(&self.blocks.ops[j]) > i),
+            false => None,
+        };
+        let head_op = head.map(|j| self.blocks.ops[j]);
+        if let Some(j) = head {
+            let o = &mut self.blocks.ops[j];
+            o.set_kind(o.kind);
+        }
         self.blocks.ops[i].set_kind(Kind::Stop);
         let used = self.run_chain(bus, start, len, page_pa, max);
         self.blocks.ops[i] = op;
+        if let (Some(j), Some(o)) = (head, head_op) {
+            self.blocks.ops[j] = o;
+        }
         used
     }
 

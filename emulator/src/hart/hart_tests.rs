@@ -415,6 +415,20 @@ fn a_store_through_an_entry_another_hart_filled_before_code_is_seen() {
 }
 
 #[test]
+fn a_run_of_stores_into_the_running_block_ends_the_run_and_the_new_code_runs() {
+    // auipc x1,0; then one run of stores through x1 (`uop::fuse`):
+    // sw x0,36(x1); sw x2,24(x1), rewriting addi x4,x0,1 into
+    // addi x4,x0,2; sw x3,28(x1), rewriting addi x5,x0,1 into
+    // addi x5,x0,3. Then nop; addi x4,x0,1; addi x5,x0,1; spin; data.
+    let (mut h, mut bus) = setup(&[
+        0x00000097, 0x0200a223, 0x0020ac23, 0x0030ae23, NOP, NOP, 0x00100213, 0x00100293, SPIN, 0,
+    ]);
+    (h.x[2], h.x[3]) = (0x00200213, 0x00300293);
+    h.run(&mut bus, 8);
+    assert_eq!((h.x[4], h.x[5], h.pc), (2, 3, BASE + 32));
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);

@@ -164,7 +164,11 @@ impl Hart {
                 self.step_slow(bus, false);
                 left -= 1;
             } else {
-                left -= self.run_block(bus, left);
+                // Never more than `left` (saturating: a run past its budget
+                // would be a bug, but must not wrap into a run without end).
+                let used = self.run_block(bus, left);
+                debug_assert!(used <= left, "{used} > {left}");
+                left = left.saturating_sub(used);
             }
             if self.wfi {
                 return Exit::Wfi;

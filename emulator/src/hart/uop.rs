@@ -5,7 +5,7 @@
 //! anything uncommon (CSRs, system, other floating point) runs through
 //! `execute` or `execute_fp`.
 
-use super::dispatch::{handler, Handler};
+use super::dispatch::{handler, run_handler, Handler};
 use super::insn::{AluOp, Cond, CsrOp, Decoded, FpBinOp, FpFmt, Insn, Width};
 
 /// Flat opcodes of the micro-ops, each with its handler.
@@ -148,7 +148,8 @@ pub fn link_meta(l: u64) -> u64 {
 /// first instruction (blocks never leave a page), `len` its length, `nmem`
 /// the loads and stores before it in its block (TLB lookups, for
 /// `--stats`). `link` caches the block a taken branch or jump, or an
-/// `Exit`, leads to when it is in the same page (`NO_LINK` until known).
+/// `Exit`, leads to when it is in the same page (`NO_LINK` until known);
+/// in the first load or store of a run (`fuse`), the run's span.
 #[derive(Clone, Copy, Debug)]
 pub struct Op {
     /// Runs the op and the rest of its block (`dispatch`); set with `kind`.
@@ -430,6 +431,100 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         nmem: 0,
         idx: 0,
         link: NO_LINK,
+    }
+}
+
+/// Longest run of loads or stores one handler does (`fuse`).
+pub const MAX_RUN: usize = 16;
+
+/// The access width of integer loads and stores of kind `k`, in bytes.
+fn mem_width(k: Kind) -> Option<i32> {
+    match k {
+        Kind::Lb | Kind::Lbu | Kind::Sb => Some(1),
+        Kind::Lh | Kind::Lhu | Kind::Sh => Some(2),
+        Kind::Lw | Kind::Lwu | Kind::Sw => Some(4),
+        Kind::Ld | Kind::Sd => Some(8),
+        _ => None,
+    }
+}
+
+/// A run's span in its first op's `link`: how many ops (bits 7:0); the
+/// lowest of their offsets from the base register less the first op's own
+/// (bits 31:16, at most 0); and (bits 47:32) 0xfff less the span's length
+/// in bytes less one. The run stays in the first op's page when that op's
+/// address's page offset plus the lowest offset is, unsigned, at most the
+/// latter.
+#[inline(always)]
+pub fn run_span(l: u64) -> (usize, i64, u64) {
+    (
+        l as u8 as usize,
+        (l >> 16) as i16 as i64,
+        (l >> 32) as u16 as u64,
+    )
+}
+
+fn pack_span(n: usize, first: i32, lo: i32, hi: i32) -> u64 {
+    n as u64 | ((lo - first) as u16 as u64) << 16 | ((0xfff - (hi - lo)) as u16 as u64) << 32
+}
+
+/// The run one handler can do from `ops[0]`: loads (or stores) of one
+/// kind through one base register, every address aligned when the first
+/// is (offsets equal modulo the width), all within 4 KiB, no load but the
+/// last writing the base, none writing x0. Its length, and its lowest and
+/// highest byte offsets from the base (12-bit immediates: they fit the
+/// span's 16-bit fields).
+fn run_len(ops: &[Op]) -> (usize, i32, i32) {
+    let h = &ops[0];
+    let Some(size) = mem_width(h.kind) else {
+        return (1, 0, 0);
+    };
+    let load = h.kind as u8 <= Kind::Lwu as u8;
+    if load && (h.rd == 0 || h.rd == h.rs1) {
+        return (1, 0, 0);
+    }
+    let (mut lo, mut hi, mut n) = (h.imm, h.imm + size - 1, 1);
+    while n < ops.len().min(MAX_RUN) {
+        let o = &ops[n];
+        if o.kind != h.kind || o.rs1 != h.rs1 || (o.imm - h.imm) % size != 0 || (load && o.rd == 0)
+        {
+            break;
+        }
+        let (l, e) = (lo.min(o.imm), hi.max(o.imm + size - 1));
+        if e - l >= 0x1000 {
+            break;
+        }
+        (lo, hi, n) = (l, e, n + 1);
+        if load && o.rd == h.rs1 {
+            break;
+        }
+    }
+    (n, lo, hi)
+}
+
+/// Makes the first op of each run of loads or stores in the block `ops`
+/// (its `Exit` left out) do the whole run at once: one TLB lookup for all
+/// its accesses, when they turn out to share an entry; the op does just
+/// its own otherwise, and the others follow one by one.
+pub fn fuse(ops: &mut [Op]) {
+    let mut i = 0;
+    while i < ops.len() {
+        let (n, lo, hi) = run_len(&ops[i..]);
+        if n > 1 {
+            if let Some(f) = run_handler(ops[i].kind) {
+                ops[i].f = f;
+                ops[i].link = pack_span(n, ops[i].imm, lo, hi);
+            }
+        }
+        i += n;
+    }
+}
+
+/// The run an op starting a run (`fuse`) covers: how many ops, or 1.
+pub fn run_of(o: &Op) -> usize {
+    if o.link != NO_LINK && mem_width(o.kind).is_some() {
+        run_span(o.link).0
+    } else {
+        1
     }
 }
 

@@ -154,3 +154,62 @@ fn lowering_keeps_offsets_and_maps_x0_writes() {
         assert_eq!(*o as usize, i);
     }
 }
+
+/// Lowers the instructions `raw`, 4 bytes apart, and fuses them as a block.
+fn fused(raw: &[u32]) -> Vec<Op> {
+    let mut ops: Vec<Op> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| lower(&crate::hart::decode::decode_any(r), 4 * i as u16))
+        .collect();
+    fuse(&mut ops);
+    ops
+}
+
+/// How many ops each op starts a run of.
+fn runs(raw: &[u32]) -> Vec<usize> {
+    fused(raw).iter().map(run_of).collect()
+}
+
+fn ld(rd: u32, rs1: u32, imm: i32) -> u32 {
+    ((imm as u32) & 0xfff) << 20 | rs1 << 15 | 3 << 12 | rd << 7 | 0x03
+}
+
+fn sd(rs2: u32, rs1: u32, imm: i32) -> u32 {
+    let i = imm as u32 & 0xfff;
+    (i >> 5) << 25 | rs2 << 20 | rs1 << 15 | 3 << 12 | (i & 0x1f) << 7 | 0x23
+}
+
+#[test]
+fn fusing_finds_runs_of_one_kind_through_one_base() {
+    // Loads through s0 (x8) at any offsets equal modulo 8, stores through sp.
+    assert_eq!(
+        runs(&[ld(10, 8, 0), ld(11, 8, 16), ld(12, 8, -8)]),
+        [3, 1, 1]
+    );
+    assert_eq!(
+        runs(&[sd(1, 2, 8), sd(8, 2, 0), sd(9, 2, -2048)]),
+        [3, 1, 1]
+    );
+    // Another base, offsets not equal modulo the width, another kind
+    // (lw), something else in between: no run.
+    assert_eq!(runs(&[ld(10, 8, 0), ld(11, 9, 8)]), [1, 1]);
+    assert_eq!(runs(&[ld(10, 8, 0), ld(11, 8, 4)]), [1, 1]);
+    let lw = 0x0044_2583; // lw a1,4(s0)
+    assert_eq!(runs(&[ld(10, 8, 0), lw]), [1, 1]);
+    assert_eq!(runs(&[ld(10, 8, 0), 0x00000013, ld(11, 8, 8)]), [1, 1, 1]);
+    // A load writing the base ends its run; one writing x0 is in none.
+    assert_eq!(runs(&[ld(10, 8, 0), ld(8, 8, 8), ld(11, 8, 16)]), [2, 1, 1]);
+    assert_eq!(runs(&[ld(8, 8, 0), ld(11, 8, 8)]), [1, 1]);
+    assert_eq!(runs(&[ld(10, 8, 0), ld(0, 8, 8)]), [1, 1]);
+    assert_eq!(runs(&[ld(0, 8, 0), ld(10, 8, 8), ld(11, 8, 16)]), [1, 2, 1]);
+    // At most MAX_RUN ops in a run.
+    let many: Vec<u32> = (0..MAX_RUN as i32 + 3).map(|i| sd(1, 2, 8 * i)).collect();
+    assert_eq!(runs(&many)[0], MAX_RUN);
+    assert_eq!(runs(&many)[MAX_RUN], 3);
+    // The span: lowest offset relative to the first op's, and the room
+    // left in a page.
+    let ops = fused(&[ld(10, 8, 16), ld(11, 8, 0), ld(12, 8, 40)]);
+    assert_eq!(run_span(ops[0].link), (3, -16, 0xfff - 47));
+    assert_eq!(ops[1].link, NO_LINK);
+}
