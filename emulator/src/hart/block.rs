@@ -16,7 +16,7 @@
 use super::csr::SATP;
 use super::decode::decode_any;
 use super::insn::{Decoded, Insn};
-use super::uop::{fuse, lower, Op};
+use super::uop::{fuse, lower, may_spin, Op};
 use crate::bus::Ram;
 
 /// Longest block, in instructions.
@@ -183,6 +183,9 @@ impl BlockCache {
             return None;
         }
         fuse(&mut self.ops[start..]);
+        for i in start..start + len {
+            self.ops[i].spin = may_spin(&self.ops[start..=i]);
+        }
         self.insns.push(self.insns[start + len - 1]);
         self.ops.push(Op::exit(len as u8, (o - off) as u16, nmem));
         self.misses += 1;

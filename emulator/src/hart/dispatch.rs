@@ -14,11 +14,12 @@ use super::fpu::{self, nan_box};
 use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
 use super::mem::{read_at, write_at};
 use super::uop::{
-    link, link_len, link_meta, link_offset, run_of, run_span, Kind, Op, CSR_UIMM, MAX_RUN, NO_LINK,
+    link, link_len, link_meta, link_offset, run_of, run_span, spin_amo, Kind, Op, CSR_UIMM,
+    MAX_RUN, NO_LINK,
 };
 use super::{Exception, Hart, PRV_S};
 use crate::bus::Bus;
-use crate::history::History;
+use crate::history::{History, HISTORY_CAP};
 use std::ptr::null;
 
 /// What a handler returns when its block is left: the op that left it (a
@@ -1102,6 +1103,7 @@ impl Hart {
             hmeta: History::meta(page_pa, 0, self.prv),
         };
         self.history.push(cx.base, cx.hmeta | (len as u64) << 48);
+        let mut spin = None;
         loop {
             cx.limit = max.min(cx.done + CHAIN);
             let (exit, to) = unsafe { ((*bp).f)(self, &mut cx, bp) };
@@ -1113,6 +1115,9 @@ impl Hart {
             let e = unsafe { &mut *exit };
             cx.done += cx.index(exit) + (e.kind != Kind::Exit) as u64;
             self.mmu.lookups += e.nmem as u64;
+            if e.spin && to == cx.base {
+                self.spin(&mut cx, bp, e, &mut spin, max);
+            }
             // Chain to the next block while it is cached and fits the
             // budget: through the exit's link or the block cache in this
             // page, through the fetch TLB elsewhere.
@@ -1123,8 +1128,9 @@ impl Hart {
                 match self.blocks.lookup(page_pa | (to & 0xfff)) {
                     Some((s, l)) => {
                         let l = link(s, l);
-                        // A JALR's target varies: never cached.
-                        if e.kind != Kind::Jalr {
+                        // A JALR's target varies: never cached. A block
+                        // that may spin comes back here each time round.
+                        if e.kind != Kind::Jalr && !e.spin {
                             e.link = l;
                         }
                         l
@@ -1155,4 +1161,71 @@ impl Hart {
             self.history.push(to, cx.hmeta | link_meta(l));
         }
     }
+
+    /// At the end of an iteration of a block that may spin (`uop::may_spin`),
+    /// first op `bp`, by the branch `e`: when it left the registers and its AMO's
+    /// word as the last iteration (`last`) found them, every further one
+    /// will too (only this hart runs until the run ends), so the run skips
+    /// as many as the budget `max` holds, counting them (their TLB lookups
+    /// and, up to its size, the history's records) as if they ran.
+    #[inline(never)]
+    fn spin(&mut self, cx: &mut Cx, bp: *const Op, e: &Op, last: &mut Option<Spin>, max: u64) {
+        let len = cx.index(e) + 1;
+        // SAFETY: `bp` is the running block's first op, `e` its last.
+        let ops = unsafe { std::slice::from_raw_parts(bp, len as usize) };
+        let amo = spin_amo(ops);
+        let word = match amo {
+            Some(a) => {
+                let w = if a.kind == Kind::AmoW {
+                    Width::W
+                } else {
+                    Width::D
+                };
+                match self.tlb_host(x(self, a.rs1), w, false) {
+                    // SAFETY: as for `Hart::load_fast`.
+                    Some(p) => unsafe { read_at(p, w) },
+                    None => {
+                        *last = None;
+                        return;
+                    }
+                }
+            }
+            None => 0,
+        };
+        let now = Spin {
+            done: cx.done,
+            x: self.x,
+            word,
+        };
+        let repeats = last
+            .as_ref()
+            .is_some_and(|l| l.done + len == now.done && l.x == now.x && l.word == now.word);
+        if !repeats {
+            *last = Some(now);
+            return;
+        }
+        // As many as run_chain would run: while the whole block fits.
+        let block = (len..).find(|&i| unsafe { (*bp.add(i as usize)).kind } == Kind::Exit);
+        let block = block.unwrap_or(len);
+        let skip = match cx.done + block <= max {
+            true => (max - block - cx.done) / len + 1,
+            false => 0,
+        };
+        cx.done += skip * len;
+        // An AMO counts its own lookup (`Hart::amo_fast`).
+        self.mmu.lookups += skip * (e.nmem as u64 + amo.is_some() as u64);
+        for _ in 0..skip.min(HISTORY_CAP as u64) {
+            self.history.push(cx.base, cx.hmeta | len << 48);
+        }
+        *last = None;
+    }
+}
+
+/// The state a block that may spin left at the end of an iteration.
+pub(super) struct Spin {
+    /// Instructions the run had done then.
+    done: u64,
+    x: [u64; 32],
+    /// The word its AMO addresses (0 without one).
+    word: u64,
 }

@@ -634,3 +634,39 @@ fn loads_and_jumps_into_x0_keep_x0_and_still_trap() {
     h.run(&mut bus, 4);
     assert_eq!((h.pc, h.x[0], h.x[2]), (BASE + 0x10c, 0, BASE + 0x10c));
 }
+
+#[test]
+fn a_spinning_hart_runs_its_budget_out_as_it_would_one_by_one() {
+    // Spinning on a held lock: fence; amoor.w a3,a2,(a0); andi a3,a3,255;
+    // bnez a3,.-12. The lock word, in another page, is 1 (held); a2 = 1.
+    let (mut h, mut bus) = setup(&[0x0100000f, 0x40c526af, 0x0ff6f693, 0xfe069ae3, SPIN]);
+    let lock = BASE + 0x1000;
+    load(&mut bus, lock, &[1]);
+    (h.x[10], h.x[12]) = (lock, 1);
+    assert_eq!(h.run(&mut bus, 1001), Exit::Budget);
+    assert_eq!((h.instret(), h.pc, h.x[13]), (1001, BASE + 4, 1));
+    assert_eq!(h.tlb_stats(), (250, 2));
+    // Released by another hart: the next iteration takes it.
+    load(&mut bus, lock, &[0]);
+    h.run(&mut bus, 4);
+    assert_eq!((h.instret(), h.pc, h.x[13]), (1005, BASE + 16, 0));
+}
+
+#[test]
+fn a_loop_changing_memory_each_time_round_is_not_skipped() {
+    // amoadd.w a3,a2,(a0); bne a3,a4,.-4: counts the word up to a4 = 300.
+    let (mut h, mut bus) = setup(&[0x00c526af, 0xfee69ee3, SPIN]);
+    let word = BASE + 0x1000;
+    (h.x[10], h.x[12], h.x[14]) = (word, 1, 300);
+    h.run(&mut bus, 1000);
+    let v = bus.ram.slice(word, 4).unwrap();
+    assert_eq!(u32::from_le_bytes(v.try_into().unwrap()), 301);
+    assert_eq!((h.x[13], h.pc), (300, BASE + 8));
+    // amoadd.w x0,a2,(a0); beq x0,x0,.-4: the registers stay, the word
+    // does not.
+    let (mut h, mut bus) = setup(&[0x00c5202f, 0xfe000ee3]);
+    (h.x[10], h.x[12]) = (word, 1);
+    h.run(&mut bus, 1000);
+    let v = bus.ram.slice(word, 4).unwrap();
+    assert_eq!(u32::from_le_bytes(v.try_into().unwrap()), 500);
+}

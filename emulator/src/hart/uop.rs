@@ -163,6 +163,8 @@ pub struct Op {
     pub len: u8,
     pub nmem: u8,
     pub idx: u8,
+    /// The branch closing a block that may spin (`may_spin`).
+    pub spin: bool,
     pub link: u64,
 }
 
@@ -181,6 +183,7 @@ impl Op {
             len: 0,
             nmem,
             idx,
+            spin: false,
             link: NO_LINK,
         }
     }
@@ -201,8 +204,9 @@ impl Op {
 impl PartialEq for Op {
     fn eq(&self, o: &Op) -> bool {
         (self.kind, self.rd, self.rs1, self.rs2, self.imm) == (o.kind, o.rd, o.rs1, o.rs2, o.imm)
-            && (self.off, self.len, self.nmem, self.idx, self.link)
-                == (o.off, o.len, o.nmem, o.idx, o.link)
+            && (
+                self.off, self.len, self.nmem, self.idx, self.spin, self.link,
+            ) == (o.off, o.len, o.nmem, o.idx, o.spin, o.link)
     }
 }
 
@@ -430,6 +434,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
         len: d.len,
         nmem: 0,
         idx: 0,
+        spin: false,
         link: NO_LINK,
     }
 }
@@ -526,6 +531,41 @@ pub fn run_of(o: &Op) -> usize {
     } else {
         1
     }
+}
+
+/// Whether a block starting with `ops` (up to and including a branch
+/// back to its first instruction) may spin there: its ops are integer
+/// ones, loads, branches and at most one AMO, whose address register none
+/// writes. Memory then changes only by that AMO; so when an iteration
+/// leaves the registers and the AMO's word as it found them, the
+/// following ones do too (`Hart::spin`), until something else runs.
+pub fn may_spin(ops: &[Op]) -> bool {
+    let is_branch = |o: &Op| (Kind::Beq as u8..=Kind::Bgeu as u8).contains(&(o.kind as u8));
+    let Some(last) = ops.last() else {
+        return false;
+    };
+    if !is_branch(last) || last.imm != 0 {
+        return false;
+    }
+    let mut amo = None;
+    for o in ops {
+        match o.kind {
+            k if k as u8 <= Kind::Auipc as u8 => {}
+            Kind::Nop | Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {
+            }
+            Kind::Lb | Kind::Lh | Kind::Lw | Kind::Ld | Kind::Lbu | Kind::Lhu | Kind::Lwu => {}
+            Kind::AmoW | Kind::AmoD if amo.is_none() => amo = Some(o.rs1),
+            _ => return false,
+        }
+    }
+    let writes = |o: &Op| !is_branch(o) && o.kind != Kind::Nop;
+    amo.is_none_or(|a| !ops.iter().any(|o| writes(o) && o.rd == a))
+}
+
+/// The AMO of a block that may spin (`may_spin`), if it has one.
+pub fn spin_amo(ops: &[Op]) -> Option<&Op> {
+    ops.iter()
+        .find(|o| matches!(o.kind, Kind::AmoW | Kind::AmoD))
 }
 
 #[cfg(test)]
