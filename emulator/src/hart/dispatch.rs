@@ -1163,18 +1163,20 @@ impl Hart {
     }
 
     /// At the end of an iteration of a block that may spin (`uop::may_spin`),
-    /// first op `bp`, by the branch `e`: when it left the registers and its AMO's
-    /// word as the last iteration (`last`) found them, every further one
-    /// will too (only this hart runs until the run ends), so the run skips
-    /// as many as the budget `max` holds, counting them (their TLB lookups
-    /// and, up to its size, the history's records) as if they ran.
+    /// first op `bp`, by the branch `e`: when it left its AMO's word (if it
+    /// has one) as the last iteration (`last`) left it, and walked no page
+    /// table, every further iteration will do the same as this one (only
+    /// this hart runs until the run ends), so the run skips as many as it
+    /// would run before looking again (`run_chain`, within `max`), counting
+    /// them (their TLB lookups and, up to its size, the history's records)
+    /// as if they ran.
     #[inline(never)]
     fn spin(&mut self, cx: &mut Cx, bp: *const Op, e: &Op, last: &mut Option<Spin>, max: u64) {
         let len = cx.index(e) + 1;
-        // SAFETY: `bp` is the running block's first op, `e` its last.
+        // SAFETY: `bp` is the running block's first op, `e` one of its
+        // ops, and an `Exit` closes the block.
         let ops = unsafe { std::slice::from_raw_parts(bp, len as usize) };
-        let amo = spin_amo(ops);
-        let word = match amo {
+        let word = match spin_amo(ops) {
             Some(a) => {
                 let w = if a.kind == Kind::AmoW {
                     Width::W
@@ -1194,38 +1196,38 @@ impl Hart {
         };
         let now = Spin {
             done: cx.done,
-            x: self.x,
             word,
+            lookups: self.mmu.lookups,
+            misses: self.mmu.misses,
         };
-        let repeats = last
-            .as_ref()
-            .is_some_and(|l| l.done + len == now.done && l.x == now.x && l.word == now.word);
-        if !repeats {
+        let Some(l) = last
+            .take()
+            .filter(|l| l.done + len == now.done && l.word == now.word && l.misses == now.misses)
+        else {
             *last = Some(now);
             return;
-        }
-        // As many as run_chain would run: while the whole block fits.
+        };
         let block = (len..).find(|&i| unsafe { (*bp.add(i as usize)).kind } == Kind::Exit);
         let block = block.unwrap_or(len);
-        let skip = match cx.done + block <= max {
-            true => (max - block - cx.done) / len + 1,
-            false => 0,
-        };
+        if cx.done + block > max {
+            return;
+        }
+        let skip = (max - block - cx.done) / len + 1;
         cx.done += skip * len;
-        // An AMO counts its own lookup (`Hart::amo_fast`).
-        self.mmu.lookups += skip * (e.nmem as u64 + amo.is_some() as u64);
+        self.mmu.lookups += skip * (now.lookups - l.lookups);
         for _ in 0..skip.min(HISTORY_CAP as u64) {
             self.history.push(cx.base, cx.hmeta | len << 48);
         }
-        *last = None;
     }
 }
 
-/// The state a block that may spin left at the end of an iteration.
+/// What an iteration of a block that may spin left.
 pub(super) struct Spin {
     /// Instructions the run had done then.
     done: u64,
-    x: [u64; 32],
     /// The word its AMO addresses (0 without one).
     word: u64,
+    /// The TLB's lookups and walks by then.
+    lookups: u64,
+    misses: u64,
 }

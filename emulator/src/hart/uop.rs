@@ -535,10 +535,11 @@ pub fn run_of(o: &Op) -> usize {
 
 /// Whether a block starting with `ops` (up to and including a branch
 /// back to its first instruction) may spin there: its ops are integer
-/// ones, loads, branches and at most one AMO, whose address register none
-/// writes. Memory then changes only by that AMO; so when an iteration
-/// leaves the registers and the AMO's word as it found them, the
-/// following ones do too (`Hart::spin`), until something else runs.
+/// ones, loads, branches and at most one AMO, and no register they write
+/// is read before it is written (so each time round computes the same
+/// from the same memory). Memory then changes only by the AMO; so once an
+/// iteration leaves the AMO's word as the one before left it, the
+/// following ones do the same (`Hart::spin`), until something else runs.
 pub fn may_spin(ops: &[Op]) -> bool {
     let is_branch = |o: &Op| (Kind::Beq as u8..=Kind::Bgeu as u8).contains(&(o.kind as u8));
     let Some(last) = ops.last() else {
@@ -547,19 +548,31 @@ pub fn may_spin(ops: &[Op]) -> bool {
     if !is_branch(last) || last.imm != 0 {
         return false;
     }
-    let mut amo = None;
+    let (mut amos, mut live_in, mut written) = (0, 0u32, 0u32);
     for o in ops {
-        match o.kind {
-            k if k as u8 <= Kind::Auipc as u8 => {}
-            Kind::Nop | Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {
+        let (reads, writes) = match o.kind {
+            Kind::Lui | Kind::Auipc => (0, true),
+            k if k as u8 <= Kind::Sraiw as u8 && k as u8 >= Kind::Addi as u8 => (1 << o.rs1, true),
+            k if k as u8 <= Kind::Remuw as u8 => (1 << o.rs1 | 1 << o.rs2, true),
+            Kind::Nop => (0, false),
+            Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {
+                (1 << o.rs1 | 1 << o.rs2, false)
             }
-            Kind::Lb | Kind::Lh | Kind::Lw | Kind::Ld | Kind::Lbu | Kind::Lhu | Kind::Lwu => {}
-            Kind::AmoW | Kind::AmoD if amo.is_none() => amo = Some(o.rs1),
+            Kind::Lb | Kind::Lh | Kind::Lw | Kind::Ld | Kind::Lbu | Kind::Lhu | Kind::Lwu => {
+                (1 << o.rs1, true)
+            }
+            Kind::AmoW | Kind::AmoD => {
+                amos += 1;
+                (1 << o.rs1 | 1 << o.rs2, true)
+            }
             _ => return false,
+        };
+        live_in |= reads & !written;
+        if writes {
+            written |= 1 << o.rd;
         }
     }
-    let writes = |o: &Op| !is_branch(o) && o.kind != Kind::Nop;
-    amo.is_none_or(|a| !ops.iter().any(|o| writes(o) && o.rd == a))
+    amos <= 1 && (live_in & written) >> 1 == 0
 }
 
 /// The AMO of a block that may spin (`may_spin`), if it has one.
