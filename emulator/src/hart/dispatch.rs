@@ -555,6 +555,83 @@ pub fn run_handler(k: Kind) -> Option<Handler> {
     })
 }
 
+// Pairs of integer ops (`uop::fuse`): one handler does both, a dispatch
+// less.
+
+/// What the integer op of kind `k` (one `pair_handler` takes) computes
+/// from `a` (x[rs1]), `r` (x[rs2]) and `i` (its immediate).
+#[inline(always)]
+fn alu_kind(k: Kind, a: u64, r: u64, i: u64) -> u64 {
+    match k {
+        Kind::Add => a.wrapping_add(r),
+        Kind::Sub => a.wrapping_sub(r),
+        Kind::Mul => a.wrapping_mul(r),
+        Kind::And => a & r,
+        Kind::Or => a | r,
+        Kind::Xor => a ^ r,
+        Kind::Sll => a << (r & 63),
+        Kind::Srl => a >> (r & 63),
+        Kind::Sltu => (a < r) as u64,
+        Kind::Addw => w(a.wrapping_add(r)),
+        Kind::Subw => w(a.wrapping_sub(r)),
+        Kind::Addi => a.wrapping_add(i),
+        Kind::Andi => a & i,
+        Kind::Ori => a | i,
+        Kind::Xori => a ^ i,
+        Kind::Sltiu => (a < i) as u64,
+        Kind::Slli => a << (i & 63),
+        Kind::Srli => a >> (i & 63),
+        Kind::Srai => ((a as i64) >> (i & 63)) as u64,
+        Kind::Addiw => w(a.wrapping_add(i)),
+        Kind::Slliw => w(((a as u32) << (i & 31)) as u64),
+        Kind::Srliw => w(((a as u32) >> (i & 31)) as u64),
+        Kind::Sraiw => ((a as i32) >> (i & 31)) as i64 as u64,
+        _ => i,
+    }
+}
+
+/// The op at `op` then the next, integer ops of kinds `A` and `B`.
+fn pair<const A: u8, const B: u8>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    // SAFETY: `A` and `B` are kinds (`pair_handler`), and a pair's second
+    // op is in its block.
+    let (ka, kb) = unsafe {
+        (
+            std::mem::transmute::<u8, Kind>(A),
+            std::mem::transmute::<u8, Kind>(B),
+        )
+    };
+    let (o, p) = unsafe { (&*op, &*op.add(1)) };
+    let v = alu_kind(ka, x(h, o.rs1), x(h, o.rs2), o.imm as i64 as u64);
+    set(h, o.rd, v);
+    let v = alu_kind(kb, x(h, p.rs1), x(h, p.rs2), p.imm as i64 as u64);
+    set(h, p.rd, v);
+    next(h, cx, unsafe { op.add(1) })
+}
+
+/// The handler of an op of kind `a` followed by one of kind `b`, when
+/// both are integer ops `alu_kind` computes.
+pub fn pair_handler(a: Kind, b: Kind) -> Option<Handler> {
+    macro_rules! seconds {
+        ($a:ident; $($b:ident)*) => {
+            match b {
+                $(Kind::$b => Some(pair::<{ Kind::$a as u8 }, { Kind::$b as u8 }> as Handler),)*
+                _ => None,
+            }
+        };
+    }
+    macro_rules! firsts {
+        ($($a:ident)*) => {
+            match a {
+                $(Kind::$a => seconds!($a; Add Sub Mul And Or Xor Sll Srl Sltu Addw Subw Addi Andi Ori Xori
+                    Sltiu Slli Srli Srai Addiw Slliw Srliw Sraiw),)*
+                _ => None,
+            }
+        };
+    }
+    firsts!(Add Sub Mul And Or Xor Sll Srl Sltu Addw Subw Addi Andi Ori Xori Sltiu Slli Srli Srai Addiw
+        Slliw Srliw Sraiw)
+}
+
 /// F and D instructions are illegal while mstatus.FS is Off.
 #[inline(always)]
 fn fs_off(h: &Hart) -> bool {
@@ -1054,10 +1131,10 @@ impl Hart {
         // A run of loads or stores reaching over it goes one op at a time.
         let i = start + max as usize;
         let op = self.blocks.ops[i];
+        let covers = |j: usize| j + run_of(&self.blocks.ops[j]) > i;
         let head = match self.blocks.ops[i].is_mem() {
-            true => (i.saturating_sub(MAX_RUN).max(start)..i)
-                .find(|&j| j + run_of(&self.blocks.ops[j]) > i),
-            false => None,
+            true => (i.saturating_sub(MAX_RUN).max(start)..i).find(|&j| covers(j)),
+            false => Some(i - 1).filter(|&j| j >= start && covers(j)),
         };
         let head_op = head.map(|j| self.blocks.ops[j]);
         if let Some(j) = head {

@@ -429,6 +429,16 @@ fn a_run_of_stores_into_the_running_block_ends_the_run_and_the_new_code_runs() {
 }
 
 #[test]
+fn a_budget_ending_inside_a_pair_of_ops_stops_there() {
+    // addi x1,x0,1; addi x2,x0,2 (one handler, `uop::fuse`); spin.
+    let (mut h, mut bus) = setup(&[0x00100093, 0x00200113, SPIN]);
+    assert_eq!(h.run(&mut bus, 1), Exit::Budget);
+    assert_eq!((h.x[1], h.x[2], h.pc, h.instret()), (1, 0, BASE + 4, 1));
+    assert_eq!(h.run(&mut bus, 2), Exit::Budget);
+    assert_eq!((h.x[2], h.pc, h.instret()), (2, BASE + 8, 3));
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);

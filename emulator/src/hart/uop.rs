@@ -5,7 +5,7 @@
 //! anything uncommon (CSRs, system, other floating point) runs through
 //! `execute` or `execute_fp`.
 
-use super::dispatch::{handler, run_handler, Handler};
+use super::dispatch::{handler, pair_handler, run_handler, Handler};
 use super::insn::{AluOp, Cond, CsrOp, Decoded, FpBinOp, FpFmt, Insn, Width};
 
 /// Flat opcodes of the micro-ops, each with its handler.
@@ -509,7 +509,8 @@ fn run_len(ops: &[Op]) -> (usize, i32, i32) {
 /// Makes the first op of each run of loads or stores in the block `ops`
 /// (its `Exit` left out) do the whole run at once: one TLB lookup for all
 /// its accesses, when they turn out to share an entry; the op does just
-/// its own otherwise, and the others follow one by one.
+/// its own otherwise, and the others follow one by one. Of two integer
+/// ops in a row (outside runs), the first does both (`link` 2).
 pub fn fuse(ops: &mut [Op]) {
     let mut i = 0;
     while i < ops.len() {
@@ -519,15 +520,23 @@ pub fn fuse(ops: &mut [Op]) {
                 ops[i].f = f;
                 ops[i].link = pack_span(n, ops[i].imm, lo, hi);
             }
+        } else if let Some(f) = ops
+            .get(i + 1)
+            .and_then(|b| pair_handler(ops[i].kind, b.kind))
+        {
+            ops[i].f = f;
+            ops[i].link = 2;
+            i += 1;
         }
         i += n;
     }
 }
 
-/// The run an op starting a run (`fuse`) covers: how many ops, or 1.
+/// The ops an op's handler does (`fuse`): 1, or a run's or pair's length.
 pub fn run_of(o: &Op) -> usize {
-    if o.link != NO_LINK && mem_width(o.kind).is_some() {
-        run_span(o.link).0
+    let fused = mem_width(o.kind).is_some() || (o.kind as u8) <= Kind::Sraiw as u8;
+    if fused && o.link != NO_LINK {
+        o.link as u8 as usize
     } else {
         1
     }

@@ -213,3 +213,24 @@ fn fusing_finds_runs_of_one_kind_through_one_base() {
     assert_eq!(run_span(ops[0].link), (3, -16, 0xfff - 47));
     assert_eq!(ops[1].link, NO_LINK);
 }
+
+#[test]
+fn fusing_pairs_integer_ops_outside_runs() {
+    let addi = |rd: u32, rs1: u32, imm: u32| imm << 20 | rs1 << 15 | rd << 7 | 0x13;
+    let add = |rd: u32, rs1: u32, rs2: u32| rs2 << 20 | rs1 << 15 | rd << 7 | 0x33;
+    assert_eq!(
+        runs(&[addi(1, 0, 1), add(2, 1, 1), addi(3, 0, 3)]),
+        [2, 1, 1]
+    );
+    assert_eq!(
+        runs(&[addi(1, 0, 1), add(2, 1, 1), addi(3, 0, 3), add(4, 3, 3)]),
+        [2, 1, 2, 1]
+    );
+    assert_eq!(
+        runs(&[ld(10, 8, 0), ld(11, 8, 8), add(2, 10, 11), add(3, 2, 2)]),
+        [2, 1, 2, 1]
+    );
+    // A write of x0 is a Nop, lui no op of a pair.
+    assert_eq!(runs(&[addi(0, 0, 0), add(2, 1, 1)]), [1, 1]);
+    assert_eq!(runs(&[0x000010b7, add(2, 1, 1)]), [1, 1]);
+}
