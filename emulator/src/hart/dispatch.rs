@@ -470,27 +470,23 @@ fn run_base(h: &Hart, o: &Op, w: Width, write: bool) -> Option<u64> {
     Some(p.wrapping_sub(imm))
 }
 
+// One handler per kind and length (`N`), the loop unrolled.
 macro_rules! load_runs {
     ($($name:ident: $one:ident, $w:expr, $signed:expr;)*) => {$(
-        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+        fn $name<const N: usize>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
             let Some(base) = run_base(h, o, $w, false) else {
                 return $one(h, cx, op);
             };
-            // SAFETY: the run's ops are in its block (at least two);
-            // `run_base` found each address in a RAM page the TLB lets
-            // loads through.
-            let last = unsafe { op.add(run_span(o.link).0 - 1) };
-            let mut p = op;
-            loop {
-                let oj = unsafe { &*p };
+            for j in 0..N {
+                // SAFETY: the run's `N` ops are in its block; `run_base`
+                // found each address in a RAM page the TLB lets loads
+                // through.
+                let oj = unsafe { &*op.add(j) };
                 let v = unsafe { read_at(base.wrapping_add(oj.imm as i64 as u64) as *const u8, $w) };
                 set(h, oj.rd, extend(v, $w, $signed));
-                if p == last {
-                    return next(h, cx, last);
-                }
-                p = unsafe { p.add(1) };
             }
+            next(h, cx, unsafe { op.add(N - 1) })
         }
     )*};
 }
@@ -507,24 +503,19 @@ load_runs! {
 
 macro_rules! store_runs {
     ($($name:ident: $one:ident, $w:expr;)*) => {$(
-        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+        fn $name<const N: usize>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
             let o = unsafe { &*op };
             let Some(base) = run_base(h, o, $w, true) else {
                 return $one(h, cx, op);
             };
-            // SAFETY: as for the load runs, for stores (so never into a
-            // page holding cached code).
-            let last = unsafe { op.add(run_span(o.link).0 - 1) };
-            let mut p = op;
-            loop {
-                let oj = unsafe { &*p };
+            for j in 0..N {
+                // SAFETY: as for the load runs, for stores (so never into
+                // a page holding cached code).
+                let oj = unsafe { &*op.add(j) };
                 let a = base.wrapping_add(oj.imm as i64 as u64) as *mut u8;
                 unsafe { write_at(a, $w, x(h, oj.rs2)) };
-                if p == last {
-                    return next(h, cx, last);
-                }
-                p = unsafe { p.add(1) };
             }
+            next(h, cx, unsafe { op.add(N - 1) })
         }
     )*};
 }
@@ -536,21 +527,42 @@ store_runs! {
     sd_run: sd, Width::D;
 }
 
-/// The handler of an op starting a run of loads or stores of kind `k`
-/// (`uop::fuse`).
-pub fn run_handler(k: Kind) -> Option<Handler> {
+/// The handler of an op starting a run of `n` (2 to `MAX_RUN`) loads or
+/// stores of kind `k` (`uop::fuse`).
+pub fn run_handler(k: Kind, n: usize) -> Option<Handler> {
+    macro_rules! by_len {
+        ($f:ident) => {
+            match n {
+                2 => $f::<2>,
+                3 => $f::<3>,
+                4 => $f::<4>,
+                5 => $f::<5>,
+                6 => $f::<6>,
+                7 => $f::<7>,
+                8 => $f::<8>,
+                9 => $f::<9>,
+                10 => $f::<10>,
+                11 => $f::<11>,
+                12 => $f::<12>,
+                13 => $f::<13>,
+                14 => $f::<14>,
+                15 => $f::<15>,
+                _ => $f::<MAX_RUN>,
+            }
+        };
+    }
     Some(match k {
-        Kind::Lb => lb_run,
-        Kind::Lh => lh_run,
-        Kind::Lw => lw_run,
-        Kind::Ld => ld_run,
-        Kind::Lbu => lbu_run,
-        Kind::Lhu => lhu_run,
-        Kind::Lwu => lwu_run,
-        Kind::Sb => sb_run,
-        Kind::Sh => sh_run,
-        Kind::Sw => sw_run,
-        Kind::Sd => sd_run,
+        Kind::Lb => by_len!(lb_run),
+        Kind::Lh => by_len!(lh_run),
+        Kind::Lw => by_len!(lw_run),
+        Kind::Ld => by_len!(ld_run),
+        Kind::Lbu => by_len!(lbu_run),
+        Kind::Lhu => by_len!(lhu_run),
+        Kind::Lwu => by_len!(lwu_run),
+        Kind::Sb => by_len!(sb_run),
+        Kind::Sh => by_len!(sh_run),
+        Kind::Sw => by_len!(sw_run),
+        Kind::Sd => by_len!(sd_run),
         _ => return None,
     })
 }

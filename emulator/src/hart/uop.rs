@@ -516,7 +516,7 @@ pub fn fuse(ops: &mut [Op]) {
     while i < ops.len() {
         let (n, lo, hi) = run_len(&ops[i..]);
         if n > 1 {
-            if let Some(f) = run_handler(ops[i].kind) {
+            if let Some(f) = run_handler(ops[i].kind, n) {
                 ops[i].f = f;
                 ops[i].link = pack_span(n, ops[i].imm, lo, hi);
             }
