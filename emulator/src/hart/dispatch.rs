@@ -1153,7 +1153,8 @@ impl Hart {
             let o = &mut self.blocks.ops[j];
             o.set_kind(o.kind);
         }
-        self.blocks.ops[i].set_kind(Kind::Stop);
+        let o = &mut self.blocks.ops[i];
+        (o.kind, o.f) = (Kind::Stop, stop);
         let used = self.run_chain(bus, start, len, page_pa, max);
         self.blocks.ops[i] = op;
         if let (Some(j), Some(o)) = (head, head_op) {
