@@ -95,12 +95,23 @@ impl History {
         self.pos = self.pos.wrapping_add(1);
     }
 
-    /// The block recorded last ran only `len` instructions (it trapped or
-    /// touched a device).
+    /// The block recorded last ran only `len` instructions (it trapped,
+    /// touched a device, or a branch left it).
     #[inline(always)]
     pub fn cut_block(&mut self, len: u32) {
         let r = &mut self.buf[self.pos.wrapping_sub(1) % HISTORY_CAP];
         r.meta = r.meta & !(0xff << 48) | (len as u64) << 48;
+    }
+
+    /// `cut_block(len)`, then `push(pc, meta)`: the block recorded last
+    /// was left after `len` instructions for the one at `pc`.
+    #[inline(always)]
+    pub fn push_after(&mut self, len: u32, pc: u64, meta: u64) {
+        let p = self.pos;
+        let r = &mut self.buf[p.wrapping_sub(1) % HISTORY_CAP];
+        r.meta = r.meta & !(0xff << 48) | (len as u64) << 48;
+        self.buf[p % HISTORY_CAP] = Run { pc, meta };
+        self.pos = p.wrapping_add(1);
     }
 
     /// Records one instruction, fetched outside the block cache.

@@ -1,9 +1,10 @@
 //! Sv39 address translation: the page-table walk and a software TLB.
 //!
-//! The TLB caches, per 4 KiB virtual page, the RAM offset of the page for
+//! The TLB caches, per 4 KiB virtual page, the host address of the page for
 //! loads and stores (RAM pages only) and the physical page for fetches. Each
 //! entry records which accesses the walk allowed without a further A/D
-//! update, so a hit needs no permission check. A flush invalidates the
+//! update, so a hit needs no permission check; stores never hit a page that
+//! holds cached code. A flush invalidates the
 //! entries filled since the last one, so it costs no more than their fills.
 
 use crate::bus::{Bus, Ram};

@@ -181,7 +181,7 @@ fn chain(h: &mut Hart, cx: &mut Cx, op: *const Op, n: u64, to: u64) -> Ret {
     }
     cx.done = done;
     h.mmu.lookups += o.nmem as u64;
-    h.history.push(to, cx.hmeta | link_meta(l));
+    h.history.push_after(n as u32, to, cx.hmeta | link_meta(l));
     cx.base = to;
     // SAFETY: links name blocks in the arena.
     let bp = unsafe { cx.ops0.byte_add(link_offset(l)) };
@@ -1203,8 +1203,10 @@ impl Hart {
             let exit = exit as *mut Op;
             // SAFETY: a handler returns an op of the running block.
             let e = unsafe { &mut *exit };
-            cx.done += cx.index(exit) + (e.kind != Kind::Exit) as u64;
+            let n = cx.index(exit) + (e.kind != Kind::Exit) as u64;
+            cx.done += n;
             self.mmu.lookups += e.nmem as u64;
+            self.history.cut_block(n as u32);
             if e.spin && to == cx.base {
                 self.spin(&mut cx, bp, e, &mut spin, max);
             }

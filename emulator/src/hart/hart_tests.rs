@@ -439,6 +439,23 @@ fn a_budget_ending_inside_a_pair_of_ops_stops_there() {
 }
 
 #[test]
+fn the_history_holds_what_ran_of_blocks_left_by_a_branch() {
+    // 0: addi x1,x1,1; beq x0,x0,12 (always, from the middle of its
+    // block); addi x2,x0,2 (never runs); 12: blt x1,x4,0 (x4 = 3); spin.
+    let (mut h, mut bus) = setup(&[0x00108093, 0x00000463, 0x00200113, 0xfe40cae3, SPIN]);
+    h.x[4] = 3;
+    h.run(&mut bus, 10);
+    assert_eq!(h.x[2], 0);
+    let pcs: Vec<u64> = h
+        .history
+        .last(10, &bus.ram)
+        .iter()
+        .map(|e| e.pc - BASE)
+        .collect();
+    assert_eq!(pcs, [0, 4, 12, 0, 4, 12, 0, 4, 12, 16]);
+}
+
+#[test]
 fn wfi_idles_until_an_interrupt_is_pending() {
     // wfi; addi x1,x0,1; spin
     let (mut h, mut bus) = setup(&[WFI, 0x00100093, SPIN]);
