@@ -40,6 +40,22 @@ struct Run {
 
 const SRC_MASK: u64 = (1 << 48) - 1;
 
+/// Sets the length (at most `MAX_BLOCK`) of the block `r` records.
+#[inline(always)]
+fn set_len(r: &mut Run, len: u32) {
+    // The length is bits 55:48 of `meta`: its byte 6 on a little-endian
+    // host, which one byte store sets.
+    #[cfg(target_endian = "little")]
+    // SAFETY: byte 6 of a u64 is inside it.
+    unsafe {
+        *(&mut r.meta as *mut u64 as *mut u8).add(6) = len as u8;
+    }
+    #[cfg(not(target_endian = "little"))]
+    {
+        r.meta = r.meta & !(0xff << 48) | (len as u64 & 0xff) << 48;
+    }
+}
+
 impl Run {
     fn src(self) -> u64 {
         self.meta & SRC_MASK
@@ -99,8 +115,7 @@ impl History {
     /// touched a device, or a branch left it).
     #[inline(always)]
     pub fn cut_block(&mut self, len: u32) {
-        let r = &mut self.buf[self.pos.wrapping_sub(1) % HISTORY_CAP];
-        r.meta = r.meta & !(0xff << 48) | (len as u64) << 48;
+        set_len(&mut self.buf[self.pos.wrapping_sub(1) % HISTORY_CAP], len);
     }
 
     /// `cut_block(len)`, then `push(pc, meta)`: the block recorded last
@@ -108,8 +123,7 @@ impl History {
     #[inline(always)]
     pub fn push_after(&mut self, len: u32, pc: u64, meta: u64) {
         let p = self.pos;
-        let r = &mut self.buf[p.wrapping_sub(1) % HISTORY_CAP];
-        r.meta = r.meta & !(0xff << 48) | (len as u64) << 48;
+        set_len(&mut self.buf[p.wrapping_sub(1) % HISTORY_CAP], len);
         self.buf[p % HISTORY_CAP] = Run { pc, meta };
         self.pos = p.wrapping_add(1);
     }
