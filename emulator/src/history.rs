@@ -1,7 +1,8 @@
 //! Ring buffer of the last instructions each hart executed, printed,
 //! symbolized, when the guest crashes. The fast path records one entry per
-//! block (its pc, physical address and length: a few stores per block), and
-//! the instructions are read back from RAM when the history is printed.
+//! block as it leaves it (its pc, physical address and the instructions
+//! that ran: a few stores per block), and the instructions are read back
+//! from RAM when the history is printed.
 
 use crate::bus::Ram;
 use crate::hart::csr;
@@ -40,22 +41,6 @@ struct Run {
 
 const SRC_MASK: u64 = (1 << 48) - 1;
 
-/// Sets the length (at most `MAX_BLOCK`) of the block `r` records.
-#[inline(always)]
-fn set_len(r: &mut Run, len: u32) {
-    // The length is bits 55:48 of `meta`: its byte 6 on a little-endian
-    // host, which one byte store sets.
-    #[cfg(target_endian = "little")]
-    // SAFETY: byte 6 of a u64 is inside it.
-    unsafe {
-        *(&mut r.meta as *mut u64 as *mut u8).add(6) = len as u8;
-    }
-    #[cfg(not(target_endian = "little"))]
-    {
-        r.meta = r.meta & !(0xff << 48) | (len as u64 & 0xff) << 48;
-    }
-}
-
 impl Run {
     fn src(self) -> u64 {
         self.meta & SRC_MASK
@@ -90,7 +75,7 @@ impl History {
         }
     }
 
-    /// Records a block of `len` instructions at `pc` (physical `pa`) about to run.
+    /// Records that `len` instructions of the block at `pc` (physical `pa`) ran.
     #[inline(always)]
     pub fn record_block(&mut self, pc: u64, pa: u64, len: u32, prv: u8) {
         self.push(pc, Self::meta(pa, len, prv));
@@ -98,7 +83,7 @@ impl History {
 
     /// What [`History::record_block`] records beside the pc: the physical
     /// address (only its page counts), length and privilege packed (ORing
-    /// in a length later is allowed).
+    /// in the length later is allowed).
     #[inline(always)]
     pub fn meta(pa: u64, len: u32, prv: u8) -> u64 {
         pa | (len as u64) << 48 | (prv as u64) << 56
@@ -109,23 +94,6 @@ impl History {
     pub fn push(&mut self, pc: u64, meta: u64) {
         self.buf[self.pos % HISTORY_CAP] = Run { pc, meta };
         self.pos = self.pos.wrapping_add(1);
-    }
-
-    /// The block recorded last ran only `len` instructions (it trapped,
-    /// touched a device, or a branch left it).
-    #[inline(always)]
-    pub fn cut_block(&mut self, len: u32) {
-        set_len(&mut self.buf[self.pos.wrapping_sub(1) % HISTORY_CAP], len);
-    }
-
-    /// `cut_block(len)`, then `push(pc, meta)`: the block recorded last
-    /// was left after `len` instructions for the one at `pc`.
-    #[inline(always)]
-    pub fn push_after(&mut self, len: u32, pc: u64, meta: u64) {
-        let p = self.pos;
-        set_len(&mut self.buf[p.wrapping_sub(1) % HISTORY_CAP], len);
-        self.buf[p % HISTORY_CAP] = Run { pc, meta };
-        self.pos = p.wrapping_add(1);
     }
 
     /// Records one instruction, fetched outside the block cache.
@@ -250,8 +218,7 @@ mod tests {
         for _ in 0..HISTORY_CAP {
             h.record(0x1000, 0x297, 3);
         }
-        h.record_block(0x8000_0000, 0x8000_0000, 4, 1);
-        h.cut_block(3);
+        h.record_block(0x8000_0000, 0x8000_0000, 3, 1);
         h.record_block(0x8000_0008, 0x8000_0008, 2, 1);
         let got: Vec<(u64, u32)> = h.last(5, &ram).iter().map(|e| (e.pc, e.raw)).collect();
         assert_eq!(

@@ -14,8 +14,7 @@ use super::fpu::{self, nan_box};
 use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
 use super::mem::{read_at, write_at};
 use super::uop::{
-    link, link_len, link_meta, link_offset, run_of, run_span, spin_amo, Kind, Op, CSR_UIMM,
-    MAX_RUN, NO_LINK,
+    link, link_len, link_offset, run_of, run_span, spin_amo, Kind, Op, CSR_UIMM, MAX_RUN, NO_LINK,
 };
 use super::{Exception, Hart, PRV_S};
 use crate::bus::Bus;
@@ -129,7 +128,7 @@ fn w(v: u64) -> u64 {
 /// lookups; returns the instructions the run used.
 #[inline(always)]
 fn end_in_block(h: &mut Hart, cx: &Cx, n: u64, mem: u8) -> u64 {
-    h.history.cut_block(n as u32);
+    h.history.push(cx.base, cx.hmeta | n << 48);
     h.mmu.lookups += mem as u64;
     cx.done + n
 }
@@ -181,7 +180,7 @@ fn chain(h: &mut Hart, cx: &mut Cx, op: *const Op, n: u64, to: u64) -> Ret {
     }
     cx.done = done;
     h.mmu.lookups += o.nmem as u64;
-    h.history.push_after(n as u32, to, cx.hmeta | link_meta(l));
+    h.history.push(cx.base, cx.hmeta | n << 48);
     cx.base = to;
     // SAFETY: links name blocks in the arena.
     let bp = unsafe { cx.ops0.byte_add(link_offset(l)) };
@@ -1135,7 +1134,7 @@ impl Hart {
         max: u64,
     ) -> u64 {
         if len as u64 <= max {
-            return self.run_chain(bus, start, len, page_pa, max);
+            return self.run_chain(bus, start, page_pa, max);
         }
         // The budget ends inside this block: a Stop stands in for the first
         // op beyond it while the block runs. No chained block can reach it:
@@ -1155,7 +1154,7 @@ impl Hart {
         }
         let o = &mut self.blocks.ops[i];
         (o.kind, o.f) = (Kind::Stop, stop);
-        let used = self.run_chain(bus, start, len, page_pa, max);
+        let used = self.run_chain(bus, start, page_pa, max);
         self.blocks.ops[i] = op;
         if let (Some(j), Some(o)) = (head, head_op) {
             self.blocks.ops[j] = o;
@@ -1168,14 +1167,7 @@ impl Hart {
     /// end the run. It stops at anything the run loop must see: a slow op
     /// ending its block, a trap, a device access, a jump to an uncached
     /// block or page, a block longer than the budget left.
-    fn run_chain(
-        &mut self,
-        bus: &mut Bus,
-        start: usize,
-        len: usize,
-        mut page_pa: u64,
-        max: u64,
-    ) -> u64 {
+    fn run_chain(&mut self, bus: &mut Bus, start: usize, mut page_pa: u64, max: u64) -> u64 {
         let ops0: *mut Op = self.blocks.ops.as_mut_ptr();
         // SAFETY (every use of `ops0` and the ops below): the arena holds
         // every block that `get` or `lookup` returned or a link names, and is
@@ -1192,7 +1184,6 @@ impl Hart {
             ops0,
             hmeta: History::meta(page_pa, 0, self.prv),
         };
-        self.history.push(cx.base, cx.hmeta | (len as u64) << 48);
         let mut spin = None;
         loop {
             cx.limit = max.min(cx.done + CHAIN);
@@ -1206,7 +1197,7 @@ impl Hart {
             let n = cx.index(exit) + (e.kind != Kind::Exit) as u64;
             cx.done += n;
             self.mmu.lookups += e.nmem as u64;
-            self.history.cut_block(n as u32);
+            self.history.push(cx.base, cx.hmeta | n << 48);
             if e.spin && to == cx.base {
                 self.spin(&mut cx, bp, e, &mut spin, max);
             }
@@ -1250,7 +1241,6 @@ impl Hart {
             }
             cx.base = to;
             bp = unsafe { ops0.byte_add(link_offset(l)) };
-            self.history.push(to, cx.hmeta | link_meta(l));
         }
     }
 

@@ -110,7 +110,7 @@ pub enum Kind {
     Stop,
 }
 
-/// Where a link holds its block's length: as `History::meta` does.
+/// Where a link holds its block's length.
 const LEN_SHIFT: u32 = 48;
 
 /// No block linked yet. All ones: its length, `link_len(NO_LINK)`, is
@@ -134,13 +134,6 @@ pub fn link_offset(l: u64) -> usize {
 #[inline(always)]
 pub const fn link_len(l: u64) -> u64 {
     l >> LEN_SHIFT
-}
-
-/// The length of the block linked by `l` (not `NO_LINK`) where
-/// `History::meta` holds it.
-#[inline(always)]
-pub fn link_meta(l: u64) -> u64 {
-    l >> LEN_SHIFT << LEN_SHIFT
 }
 
 /// One micro-op: its handler, and what the handler reads. `idx` is its
