@@ -469,23 +469,41 @@ fn run_base(h: &Hart, o: &Op, w: Width, write: bool) -> Option<u64> {
     Some(p.wrapping_sub(imm))
 }
 
+/// The run of `N` loads or stores starting at `op` (of width `w`, stores
+/// when `write`): `each` does the access of each op at its host address
+/// when `run_base` lets the whole run through; otherwise `one` does the
+/// first op alone.
+#[inline(always)]
+fn run_of_ops<const N: usize>(
+    h: &mut Hart,
+    cx: &mut Cx,
+    op: *const Op,
+    (w, write): (Width, bool),
+    one: Handler,
+    each: impl Fn(&mut Hart, &Op, u64),
+) -> Ret {
+    let Some(base) = run_base(h, unsafe { &*op }, w, write) else {
+        return one(h, cx, op);
+    };
+    for j in 0..N {
+        // SAFETY: the run's `N` ops are in its block; `run_base` found each
+        // address in a RAM page the TLB lets these accesses through (for
+        // stores, never a page holding cached code).
+        let oj = unsafe { &*op.add(j) };
+        each(h, oj, base.wrapping_add(oj.imm as i64 as u64));
+    }
+    next(h, cx, unsafe { op.add(N - 1) })
+}
+
 // One handler per kind and length (`N`), the loop unrolled.
 macro_rules! load_runs {
     ($($name:ident: $one:ident, $w:expr, $signed:expr;)*) => {$(
         fn $name<const N: usize>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-            let o = unsafe { &*op };
-            let Some(base) = run_base(h, o, $w, false) else {
-                return $one(h, cx, op);
-            };
-            for j in 0..N {
-                // SAFETY: the run's `N` ops are in its block; `run_base`
-                // found each address in a RAM page the TLB lets loads
-                // through.
-                let oj = unsafe { &*op.add(j) };
-                let v = unsafe { read_at(base.wrapping_add(oj.imm as i64 as u64) as *const u8, $w) };
-                set(h, oj.rd, extend(v, $w, $signed));
-            }
-            next(h, cx, unsafe { op.add(N - 1) })
+            run_of_ops::<N>(h, cx, op, ($w, false), $one, |h, o, a| {
+                // SAFETY: `run_of_ops` gives addresses in RAM.
+                let v = unsafe { read_at(a as *const u8, $w) };
+                set(h, o.rd, extend(v, $w, $signed));
+            })
         }
     )*};
 }
@@ -503,18 +521,10 @@ load_runs! {
 macro_rules! store_runs {
     ($($name:ident: $one:ident, $w:expr;)*) => {$(
         fn $name<const N: usize>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-            let o = unsafe { &*op };
-            let Some(base) = run_base(h, o, $w, true) else {
-                return $one(h, cx, op);
-            };
-            for j in 0..N {
-                // SAFETY: as for the load runs, for stores (so never into
-                // a page holding cached code).
-                let oj = unsafe { &*op.add(j) };
-                let a = base.wrapping_add(oj.imm as i64 as u64) as *mut u8;
-                unsafe { write_at(a, $w, x(h, oj.rs2)) };
-            }
-            next(h, cx, unsafe { op.add(N - 1) })
+            run_of_ops::<N>(h, cx, op, ($w, true), $one, |h, o, a| {
+                // SAFETY: `run_of_ops` gives addresses in RAM.
+                unsafe { write_at(a as *mut u8, $w, x(h, o.rs2)) };
+            })
         }
     )*};
 }
