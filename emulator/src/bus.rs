@@ -71,14 +71,12 @@ impl Ram {
     }
 
     /// Notes a store at data offset `off`: if its page holds cached code,
-    /// `clobber_code` (and true).
+    /// `clobber_code`.
     #[inline(always)]
-    pub fn stored(&mut self, off: usize) -> bool {
-        let code = self.is_code(off);
-        if code {
+    pub fn stored(&mut self, off: usize) {
+        if self.is_code(off) {
             self.clobber_code(off);
         }
-        code
     }
 
     /// A write at data offset `off` hit a code page: unmark it and

@@ -9,12 +9,13 @@
 //! hold at most a frame per instruction of those `CHAIN`.
 
 use super::csr::{MSTATUS_FS, SSTATUS};
-use super::execute::{alu, alu_w, sign_extend};
+use super::execute::{alu, alu_w, branch_taken, sign_extend};
 use super::fpu::{self, nan_box};
-use super::insn::{AluOp, AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
+use super::insn::{AmoOp, CsrOp, FpBinOp, FpFmt, Width, AMO_OPS};
 use super::mem::{read_at, write_at};
 use super::uop::{
-    link, link_len, link_offset, run_of, run_span, spin_amo, Kind, Op, CSR_UIMM, MAX_RUN, NO_LINK,
+    access_of, alu_handler, alu_of, cond_of, kind_of, link, link_len, link_offset, run_of,
+    run_span, spin_amo, Kind, Op, CSR_UIMM, MAX_RUN, NO_LINK,
 };
 use super::{Exception, Hart, PRV_S};
 use crate::bus::Bus;
@@ -113,19 +114,14 @@ fn set0(h: &mut Hart, r: u8, v: u64) {
     h.x[0] = 0;
 }
 
-#[inline(always)]
-fn w(v: u64) -> u64 {
-    v as i32 as i64 as u64
-}
-
 // Handlers call no function with a result in memory: a frame slot would
 // keep the compiler from making the call to the next handler a jump. What
 // needs one (slow paths, traps) is in a function of its own returning
 // `Option<u64>`: Some(instructions used) when the run ends.
 
 /// Ends the run after the first `n` instructions of the running block
-/// (the history's record of the block cut to them), which made `mem` TLB
-/// lookups; returns the instructions the run used.
+/// (recording them in the history), which made `mem` TLB lookups; returns
+/// the instructions the run used.
 #[inline(always)]
 fn end_in_block(h: &mut Hart, cx: &Cx, n: u64, mem: u8) -> u64 {
     h.history.push(cx.base, cx.hmeta | n << 48);
@@ -204,73 +200,30 @@ fn decoded(h: &Hart, op: *const Op) -> super::insn::Decoded {
     h.blocks.insns[i]
 }
 
-macro_rules! rr {
-    ($($name:ident: |$a:ident, $b:ident| $e:expr;)*) => {$(
-        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-            let o = unsafe { &*op };
-            let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
-            set(h, o.rd, $e);
-            next(h, cx, op)
-        }
-    )*};
+/// An integer op of kind `K` (`uop::alu_of`): the ALU operation the
+/// decoder's instruction names, as `execute` does it.
+pub fn alu_op<const K: u8>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    set(h, o.rd, alu_value(kind_of(K), h, o));
+    next(h, cx, op)
 }
 
-macro_rules! ri {
-    ($($name:ident: |$a:ident, $b:ident| $e:expr;)*) => {$(
-        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-            let o = unsafe { &*op };
-            let ($a, $b) = (x(h, o.rs1), o.imm as i64 as u64);
-            set(h, o.rd, $e);
-            next(h, cx, op)
-        }
-    )*};
-}
-
-rr! {
-    add: |a, b| a.wrapping_add(b);
-    sub: |a, b| a.wrapping_sub(b);
-    sll: |a, b| a << (b & 63);
-    slt: |a, b| ((a as i64) < (b as i64)) as u64;
-    sltu: |a, b| (a < b) as u64;
-    xor: |a, b| a ^ b;
-    srl: |a, b| a >> (b & 63);
-    sra: |a, b| ((a as i64) >> (b & 63)) as u64;
-    or: |a, b| a | b;
-    and: |a, b| a & b;
-    mul: |a, b| a.wrapping_mul(b);
-    mulh: |a, b| alu(AluOp::Mulh, a, b);
-    mulhsu: |a, b| alu(AluOp::Mulhsu, a, b);
-    mulhu: |a, b| alu(AluOp::Mulhu, a, b);
-    div: |a, b| alu(AluOp::Div, a, b);
-    divu: |a, b| alu(AluOp::Divu, a, b);
-    rem: |a, b| alu(AluOp::Rem, a, b);
-    remu: |a, b| alu(AluOp::Remu, a, b);
-    addw: |a, b| w(a.wrapping_add(b));
-    subw: |a, b| w(a.wrapping_sub(b));
-    sllw: |a, b| w(((a as u32) << (b & 31)) as u64);
-    srlw: |a, b| w(((a as u32) >> (b & 31)) as u64);
-    sraw: |a, b| ((a as i32) >> (b & 31)) as i64 as u64;
-    mulw: |a, b| w((a as u32).wrapping_mul(b as u32) as u64);
-    divw: |a, b| alu_w(AluOp::Div, a, b);
-    divuw: |a, b| alu_w(AluOp::Divu, a, b);
-    remw: |a, b| alu_w(AluOp::Rem, a, b);
-    remuw: |a, b| alu_w(AluOp::Remu, a, b);
-}
-
-ri! {
-    addi: |a, b| a.wrapping_add(b);
-    slti: |a, b| ((a as i64) < (b as i64)) as u64;
-    sltiu: |a, b| (a < b) as u64;
-    xori: |a, b| a ^ b;
-    ori: |a, b| a | b;
-    andi: |a, b| a & b;
-    slli: |a, b| a << (b & 63);
-    srli: |a, b| a >> (b & 63);
-    srai: |a, b| ((a as i64) >> (b & 63)) as u64;
-    addiw: |a, b| w(a.wrapping_add(b));
-    slliw: |a, b| w(((a as u32) << (b & 31)) as u64);
-    srliw: |a, b| w(((a as u32) >> (b & 31)) as u64);
-    sraiw: |a, b| ((a as i32) >> (b & 31)) as i64 as u64;
+/// What the integer op `o` of kind `k` computes.
+#[inline(always)]
+fn alu_value(k: Kind, h: &Hart, o: &Op) -> u64 {
+    let Some((f, w, imm)) = alu_of(k) else {
+        unreachable!("{k:?} is no integer op");
+    };
+    let b = if imm {
+        o.imm as i64 as u64
+    } else {
+        x(h, o.rs2)
+    };
+    if w {
+        alu_w(f, x(h, o.rs1), b)
+    } else {
+        alu(f, x(h, o.rs1), b)
+    }
 }
 
 fn lui(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
@@ -316,26 +269,16 @@ fn jr(h: &mut Hart, _: &mut Cx, op: *const Op) -> Ret {
     (op, x(h, o.rs1).wrapping_add(o.imm as i64 as u64) & !1)
 }
 
-macro_rules! branches {
-    ($($name:ident: |$a:ident, $b:ident| $c:expr;)*) => {$(
-        fn $name(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-            let o = unsafe { &*op };
-            let ($a, $b) = (x(h, o.rs1), x(h, o.rs2));
-            if $c {
-                return chain(h, cx, op, cx.index(op) + 1, target(cx, o));
-            }
-            next(h, cx, op)
-        }
-    )*};
-}
-
-branches! {
-    beq: |a, b| a == b;
-    bne: |a, b| a != b;
-    blt: |a, b| (a as i64) < (b as i64);
-    bge: |a, b| (a as i64) >= (b as i64);
-    bltu: |a, b| a < b;
-    bgeu: |a, b| a >= b;
+/// A branch of kind `K`: into the block at its target when taken.
+fn branch<const K: u8>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
+    let o = unsafe { &*op };
+    let Some(c) = cond_of(kind_of(K)) else {
+        unreachable!("{:?} is no branch", kind_of(K));
+    };
+    if branch_taken(c, x(h, o.rs1), x(h, o.rs2)) {
+        return chain(h, cx, op, cx.index(op) + 1, target(cx, o));
+    }
+    next(h, cx, op)
 }
 
 /// The effective address of a load or store.
@@ -386,15 +329,7 @@ loads! {
 /// A load into x0: only its access (a trap, a device's side effect)
 /// counts, so it takes the slow path.
 fn load_x0(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-    let (w, signed) = match unsafe { (*op).kind } {
-        Kind::Lb => (Width::B, true),
-        Kind::Lh => (Width::H, true),
-        Kind::Lw => (Width::W, true),
-        Kind::Ld => (Width::D, false),
-        Kind::Lbu => (Width::B, false),
-        Kind::Lhu => (Width::H, false),
-        _ => (Width::W, false),
-    };
+    let (w, signed) = access_of(unsafe { (*op).kind }).unwrap_or((Width::D, false));
     load_miss(h, cx, op, w, signed)
 }
 
@@ -579,58 +514,17 @@ pub fn run_handler(k: Kind, n: usize) -> Option<Handler> {
 // Pairs of integer ops (`uop::fuse`): one handler does both, a dispatch
 // less.
 
-/// What the integer op of kind `k` (one `pair_handler` takes) computes
-/// from `a` (x[rs1]), `r` (x[rs2]) and `i` (its immediate).
-#[inline(always)]
-fn alu_kind(k: Kind, a: u64, r: u64, i: u64) -> u64 {
-    match k {
-        Kind::Add => a.wrapping_add(r),
-        Kind::Sub => a.wrapping_sub(r),
-        Kind::Mul => a.wrapping_mul(r),
-        Kind::And => a & r,
-        Kind::Or => a | r,
-        Kind::Xor => a ^ r,
-        Kind::Sll => a << (r & 63),
-        Kind::Srl => a >> (r & 63),
-        Kind::Sltu => (a < r) as u64,
-        Kind::Addw => w(a.wrapping_add(r)),
-        Kind::Subw => w(a.wrapping_sub(r)),
-        Kind::Addi => a.wrapping_add(i),
-        Kind::Andi => a & i,
-        Kind::Ori => a | i,
-        Kind::Xori => a ^ i,
-        Kind::Sltiu => (a < i) as u64,
-        Kind::Slli => a << (i & 63),
-        Kind::Srli => a >> (i & 63),
-        Kind::Srai => ((a as i64) >> (i & 63)) as u64,
-        Kind::Addiw => w(a.wrapping_add(i)),
-        Kind::Slliw => w(((a as u32) << (i & 31)) as u64),
-        Kind::Srliw => w(((a as u32) >> (i & 31)) as u64),
-        Kind::Sraiw => ((a as i32) >> (i & 31)) as i64 as u64,
-        _ => i,
-    }
-}
-
 /// The op at `op` then the next, integer ops of kinds `A` and `B`.
 fn pair<const A: u8, const B: u8>(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
-    // SAFETY: `A` and `B` are kinds (`pair_handler`), and a pair's second
-    // op is in its block.
-    let (ka, kb) = unsafe {
-        (
-            std::mem::transmute::<u8, Kind>(A),
-            std::mem::transmute::<u8, Kind>(B),
-        )
-    };
+    // SAFETY: a pair's second op is in its block.
     let (o, p) = unsafe { (&*op, &*op.add(1)) };
-    let v = alu_kind(ka, x(h, o.rs1), x(h, o.rs2), o.imm as i64 as u64);
-    set(h, o.rd, v);
-    let v = alu_kind(kb, x(h, p.rs1), x(h, p.rs2), p.imm as i64 as u64);
-    set(h, p.rd, v);
+    set(h, o.rd, alu_value(kind_of(A), h, o));
+    set(h, p.rd, alu_value(kind_of(B), h, p));
     next(h, cx, unsafe { op.add(1) })
 }
 
 /// The handler of an op of kind `a` followed by one of kind `b`, when
-/// both are integer ops `alu_kind` computes.
+/// both are among the integer ops worth pairing.
 pub fn pair_handler(a: Kind, b: Kind) -> Option<Handler> {
     macro_rules! seconds {
         ($a:ident; $($b:ident)*) => {
@@ -733,25 +627,42 @@ fn slow_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
     after_slow(h, cx, op, k, done)
 }
 
+/// The operation of the `Csr` op `o`: `imm` bits 13:12.
+#[inline(always)]
+fn csr_kind(o: &Op) -> CsrOp {
+    match o.imm >> 12 & 3 {
+        0 => CsrOp::Rw,
+        1 => CsrOp::Rs,
+        _ => CsrOp::Rc,
+    }
+}
+
+/// The source of the `Csr` op `o`: x[rs1], or `rs1` itself when `imm`
+/// bit 14 says it holds an immediate.
+#[inline(always)]
+fn csr_src(h: &Hart, o: &Op) -> u64 {
+    if o.imm & CSR_UIMM != 0 {
+        o.rs1 as u64
+    } else {
+        x(h, o.rs1)
+    }
+}
+
 /// CSRRW..CSRRCI, as `execute` runs them, without its dispatch: the CSR
-/// in `imm` bits 11:0, the operation in bits 13:12 and, in bit 14, whether
-/// `rs1` holds an immediate.
+/// in `imm` bits 11:0 (`csr_kind`, `csr_src` read the rest).
 #[inline(never)]
 fn csr_op(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Option<u64> {
     let o = unsafe { &*op };
     let k = enter_slow(h, cx, op);
-    let csr_op = match o.imm >> 12 & 3 {
-        0 => CsrOp::Rw,
-        1 => CsrOp::Rs,
-        _ => CsrOp::Rc,
-    };
-    let src = if o.imm & CSR_UIMM != 0 {
-        o.rs1 as u64
-    } else {
-        x(h, o.rs1)
-    };
     let raw = decoded(h, op).raw;
-    let done = h.csr_insn(raw, csr_op, o.rd, o.imm as u16 & 0xfff, src, o.rs1 != 0);
+    let done = h.csr_insn(
+        raw,
+        csr_kind(o),
+        o.rd,
+        o.imm as u16 & 0xfff,
+        csr_src(h, o),
+        o.rs1 != 0,
+    );
     if done.is_ok() {
         h.pc = cx.next_pc(o);
     }
@@ -768,7 +679,7 @@ fn csr_sstatus(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     if h.prv < PRV_S {
         return csr(h, cx, op);
     }
-    if o.imm >> 12 & 3 == 0 || o.rs1 != 0 {
+    if matches!(csr_kind(o), CsrOp::Rw) || o.rs1 != 0 {
         return sstatus_write(h, cx, op);
     }
     set0(h, o.rd, h.sstatus());
@@ -780,16 +691,11 @@ fn csr_sstatus(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
 #[inline(never)]
 fn sstatus_write(h: &mut Hart, cx: &mut Cx, op: *const Op) -> Ret {
     let o = unsafe { &*op };
-    let old = h.sstatus();
-    let src = if o.imm & CSR_UIMM != 0 {
-        o.rs1 as u64
-    } else {
-        x(h, o.rs1)
-    };
-    let new = match o.imm >> 12 & 3 {
-        0 => src,
-        1 => old | src,
-        _ => old & !src,
+    let (old, src) = (h.sstatus(), csr_src(h, o));
+    let new = match csr_kind(o) {
+        CsrOp::Rw => src,
+        CsrOp::Rs => old | src,
+        CsrOp::Rc => old & !src,
     };
     h.csr_write(SSTATUS, new);
     set0(h, o.rd, old);
@@ -1042,57 +948,16 @@ pub fn handler(k: Kind, imm: i32, rd: u8) -> Handler {
         }
     }
     match k {
-        Kind::Add => add,
-        Kind::Sub => sub,
-        Kind::Sll => sll,
-        Kind::Slt => slt,
-        Kind::Sltu => sltu,
-        Kind::Xor => xor,
-        Kind::Srl => srl,
-        Kind::Sra => sra,
-        Kind::Or => or,
-        Kind::And => and,
-        Kind::Mul => mul,
-        Kind::Mulh => mulh,
-        Kind::Mulhsu => mulhsu,
-        Kind::Mulhu => mulhu,
-        Kind::Div => div,
-        Kind::Divu => divu,
-        Kind::Rem => rem,
-        Kind::Remu => remu,
-        Kind::Addw => addw,
-        Kind::Subw => subw,
-        Kind::Sllw => sllw,
-        Kind::Srlw => srlw,
-        Kind::Sraw => sraw,
-        Kind::Mulw => mulw,
-        Kind::Divw => divw,
-        Kind::Divuw => divuw,
-        Kind::Remw => remw,
-        Kind::Remuw => remuw,
-        Kind::Addi => addi,
-        Kind::Slti => slti,
-        Kind::Sltiu => sltiu,
-        Kind::Xori => xori,
-        Kind::Ori => ori,
-        Kind::Andi => andi,
-        Kind::Slli => slli,
-        Kind::Srli => srli,
-        Kind::Srai => srai,
-        Kind::Addiw => addiw,
-        Kind::Slliw => slliw,
-        Kind::Srliw => srliw,
-        Kind::Sraiw => sraiw,
         Kind::Lui => lui,
         Kind::Auipc => auipc,
         Kind::Jal => jal,
         Kind::Jalr => jalr,
-        Kind::Beq => beq,
-        Kind::Bne => bne,
-        Kind::Blt => blt,
-        Kind::Bge => bge,
-        Kind::Bltu => bltu,
-        Kind::Bgeu => bgeu,
+        Kind::Beq => branch::<{ Kind::Beq as u8 }>,
+        Kind::Bne => branch::<{ Kind::Bne as u8 }>,
+        Kind::Blt => branch::<{ Kind::Blt as u8 }>,
+        Kind::Bge => branch::<{ Kind::Bge as u8 }>,
+        Kind::Bltu => branch::<{ Kind::Bltu as u8 }>,
+        Kind::Bgeu => branch::<{ Kind::Bgeu as u8 }>,
         Kind::Lb => lb,
         Kind::Lh => lh,
         Kind::Lw => lw,
@@ -1125,6 +990,8 @@ pub fn handler(k: Kind, imm: i32, rd: u8) -> Handler {
         Kind::Csr => csr,
         Kind::Exit => exit,
         Kind::Stop => stop,
+        // The integer ops; any other kind would go through `execute`.
+        _ => alu_handler(k).unwrap_or(slow),
     }
 }
 

@@ -5,7 +5,7 @@
 //! anything uncommon (CSRs, system, other floating point) runs through
 //! `execute` or `execute_fp`.
 
-use super::dispatch::{handler, pair_handler, run_handler, Handler};
+use super::dispatch::{alu_op, handler, pair_handler, run_handler, Handler};
 use super::insn::{AluOp, Cond, CsrOp, Decoded, FpBinOp, FpFmt, Insn, Width};
 
 /// Flat opcodes of the micro-ops, each with its handler.
@@ -205,59 +205,112 @@ impl PartialEq for Op {
 
 impl Eq for Op {}
 
-fn reg_kind(op: AluOp, w: bool) -> Kind {
-    use AluOp as A;
-    match (op, w) {
-        (A::Add, false) => Kind::Add,
-        (A::Sub, false) => Kind::Sub,
-        (A::Sll, false) => Kind::Sll,
-        (A::Slt, false) => Kind::Slt,
-        (A::Sltu, false) => Kind::Sltu,
-        (A::Xor, false) => Kind::Xor,
-        (A::Srl, false) => Kind::Srl,
-        (A::Sra, false) => Kind::Sra,
-        (A::Or, false) => Kind::Or,
-        (A::And, false) => Kind::And,
-        (A::Mul, false) => Kind::Mul,
-        (A::Mulh, false) => Kind::Mulh,
-        (A::Mulhsu, false) => Kind::Mulhsu,
-        (A::Mulhu, false) => Kind::Mulhu,
-        (A::Div, false) => Kind::Div,
-        (A::Divu, false) => Kind::Divu,
-        (A::Rem, false) => Kind::Rem,
-        (A::Remu, false) => Kind::Remu,
-        (A::Add, true) => Kind::Addw,
-        (A::Sub, true) => Kind::Subw,
-        (A::Sll, true) => Kind::Sllw,
-        (A::Srl, true) => Kind::Srlw,
-        (A::Sra, true) => Kind::Sraw,
-        (A::Mul, true) => Kind::Mulw,
-        (A::Div, true) => Kind::Divw,
-        (A::Divu, true) => Kind::Divuw,
-        (A::Rem, true) => Kind::Remw,
-        (A::Remu, true) => Kind::Remuw,
-        _ => Kind::Slow,
-    }
+/// The integer ops with a kind of their own, each with what it does: its
+/// ALU operation, whether it is a W form, whether its second operand is the
+/// immediate. One list gives lowering (`alu_kind`), the handlers'
+/// operation (`alu_of`) and the handlers (`alu_handler`).
+macro_rules! alu_kinds {
+    ($($k:ident = $op:ident $w:literal $imm:literal,)*) => {
+        /// What an integer op of kind `k` does, if it is one (`alu_kinds`).
+        #[inline(always)]
+        pub const fn alu_of(k: Kind) -> Option<(AluOp, bool, bool)> {
+            match k {
+                $(Kind::$k => Some((AluOp::$op, $w, $imm)),)*
+                _ => None,
+            }
+        }
+
+        /// The kind of the integer op doing `op` (a W form when `w`) on
+        /// a register, or an immediate when `imm`; `Slow` for none.
+        fn alu_kind(op: AluOp, w: bool, imm: bool) -> Kind {
+            $(if (op, w, imm) == (AluOp::$op, $w, $imm) {
+                return Kind::$k;
+            })*
+            Kind::Slow
+        }
+
+        /// The handler of integer ops of kind `k`, if it is one.
+        pub fn alu_handler(k: Kind) -> Option<Handler> {
+            match k {
+                $(Kind::$k => Some(alu_op::<{ Kind::$k as u8 }>),)*
+                _ => None,
+            }
+        }
+    };
 }
 
-fn imm_kind(op: AluOp, w: bool) -> Kind {
-    use AluOp as A;
-    match (op, w) {
-        (A::Add, false) => Kind::Addi,
-        (A::Slt, false) => Kind::Slti,
-        (A::Sltu, false) => Kind::Sltiu,
-        (A::Xor, false) => Kind::Xori,
-        (A::Or, false) => Kind::Ori,
-        (A::And, false) => Kind::Andi,
-        (A::Sll, false) => Kind::Slli,
-        (A::Srl, false) => Kind::Srli,
-        (A::Sra, false) => Kind::Srai,
-        (A::Add, true) => Kind::Addiw,
-        (A::Sll, true) => Kind::Slliw,
-        (A::Srl, true) => Kind::Srliw,
-        (A::Sra, true) => Kind::Sraiw,
-        _ => Kind::Slow,
-    }
+alu_kinds! {
+    Add = Add false false,
+    Sub = Sub false false,
+    Sll = Sll false false,
+    Slt = Slt false false,
+    Sltu = Sltu false false,
+    Xor = Xor false false,
+    Srl = Srl false false,
+    Sra = Sra false false,
+    Or = Or false false,
+    And = And false false,
+    Mul = Mul false false,
+    Mulh = Mulh false false,
+    Mulhsu = Mulhsu false false,
+    Mulhu = Mulhu false false,
+    Div = Div false false,
+    Divu = Divu false false,
+    Rem = Rem false false,
+    Remu = Remu false false,
+    Addw = Add true false,
+    Subw = Sub true false,
+    Sllw = Sll true false,
+    Srlw = Srl true false,
+    Sraw = Sra true false,
+    Mulw = Mul true false,
+    Divw = Div true false,
+    Divuw = Divu true false,
+    Remw = Rem true false,
+    Remuw = Remu true false,
+    Addi = Add false true,
+    Slti = Slt false true,
+    Sltiu = Sltu false true,
+    Xori = Xor false true,
+    Ori = Or false true,
+    Andi = And false true,
+    Slli = Sll false true,
+    Srli = Srl false true,
+    Srai = Sra false true,
+    Addiw = Add true true,
+    Slliw = Sll true true,
+    Srliw = Srl true true,
+    Sraiw = Sra true true,
+}
+
+/// The kind of `k` as a const generic argument carries it (`Kind as u8`).
+#[inline(always)]
+pub const fn kind_of(k: u8) -> Kind {
+    assert!(k <= Kind::Stop as u8);
+    // SAFETY: `Kind` is `repr(u8)` with values 0 to `Stop`, checked above.
+    unsafe { std::mem::transmute::<u8, Kind>(k) }
+}
+
+/// The branch kind of condition `c` (`cond_of` the other way).
+fn branch_kind(c: Cond) -> Kind {
+    (Kind::Beq as u8..=Kind::Bgeu as u8)
+        .map(kind_of)
+        .find(|&k| cond_of(k) == Some(c))
+        .unwrap_or(Kind::Slow)
+}
+
+/// The condition of a branch of kind `k`, if it is one.
+#[inline(always)]
+pub const fn cond_of(k: Kind) -> Option<Cond> {
+    Some(match k {
+        Kind::Beq => Cond::Eq,
+        Kind::Bne => Cond::Ne,
+        Kind::Blt => Cond::Lt,
+        Kind::Bge => Cond::Ge,
+        Kind::Bltu => Cond::Ltu,
+        Kind::Bgeu => Cond::Geu,
+        _ => return None,
+    })
 }
 
 /// In a `Csr` op's `imm`: `rs1` holds an immediate.
@@ -283,14 +336,14 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
             rd,
             rs1,
             rs2,
-        } => (reg_kind(op, w), rd, rs1, rs2, 0),
+        } => (alu_kind(op, w, false), rd, rs1, rs2, 0),
         Insn::OpImm {
             op,
             w,
             rd,
             rs1,
             imm,
-        } => (imm_kind(op, w), rd, rs1, 0, imm),
+        } => (alu_kind(op, w, true), rd, rs1, 0, imm),
         Insn::Lui { rd, imm } => (Kind::Lui, rd, 0, 0, imm),
         Insn::Auipc { rd, imm } => (Kind::Auipc, rd, 0, 0, imm),
         Insn::Jal { rd, imm } => (Kind::Jal, rd, 0, 0, imm.wrapping_add(off as i32)),
@@ -300,17 +353,7 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
             rs1,
             rs2,
             imm,
-        } => {
-            let k = match cond {
-                Cond::Eq => Kind::Beq,
-                Cond::Ne => Kind::Bne,
-                Cond::Lt => Kind::Blt,
-                Cond::Ge => Kind::Bge,
-                Cond::Ltu => Kind::Bltu,
-                Cond::Geu => Kind::Bgeu,
-            };
-            (k, 0, rs1, rs2, imm.wrapping_add(off as i32))
-        }
+        } => (branch_kind(cond), 0, rs1, rs2, imm.wrapping_add(off as i32)),
         Insn::Load {
             width,
             signed,
@@ -435,15 +478,25 @@ pub fn lower(d: &Decoded, off: u16) -> Op {
 /// Longest run of loads or stores one handler does (`fuse`).
 pub const MAX_RUN: usize = 16;
 
+/// The width of integer loads and stores of kind `k`, and whether a load
+/// sign-extends.
+pub fn access_of(k: Kind) -> Option<(Width, bool)> {
+    Some(match k {
+        Kind::Lb => (Width::B, true),
+        Kind::Lh => (Width::H, true),
+        Kind::Lw => (Width::W, true),
+        Kind::Ld => (Width::D, false),
+        Kind::Lbu | Kind::Sb => (Width::B, false),
+        Kind::Lhu | Kind::Sh => (Width::H, false),
+        Kind::Lwu | Kind::Sw => (Width::W, false),
+        Kind::Sd => (Width::D, false),
+        _ => return None,
+    })
+}
+
 /// The access width of integer loads and stores of kind `k`, in bytes.
 fn mem_width(k: Kind) -> Option<i32> {
-    match k {
-        Kind::Lb | Kind::Lbu | Kind::Sb => Some(1),
-        Kind::Lh | Kind::Lhu | Kind::Sh => Some(2),
-        Kind::Lw | Kind::Lwu | Kind::Sw => Some(4),
-        Kind::Ld | Kind::Sd => Some(8),
-        _ => None,
-    }
+    access_of(k).map(|(w, _)| w.bytes() as i32)
 }
 
 /// A run's span in its first op's `link`: how many ops (bits 7:0); the
