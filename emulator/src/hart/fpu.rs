@@ -343,3 +343,7 @@ pub fn cvt_fmt(to: FpFmt, a: u64, rm: u8) -> (u64, u8) {
 mod tests;
 #[cfg(test)]
 mod tests_fast;
+#[cfg(test)]
+mod vectors;
+#[cfg(test)]
+mod vectors_gen;
