@@ -1,4 +1,5 @@
-//! F and D arithmetic over Berkeley SoftFloat 3 (as Spike), on raw register bits.
+//! F and D arithmetic on raw register bits: a host-FPU fast path, else our
+//! own soft-float (`soft.rs`).
 //!
 //! Every function takes and returns raw 64-bit f-register contents: singles are
 //! NaN-boxed on output, and a single input that is not properly NaN-boxed reads
@@ -7,16 +8,12 @@
 //! instruction for reserved modes before calling here (any other value rounds
 //! as RNE). The returned `u8` holds the exception flags to accrue into `fflags`
 //! (NV 0x10, DZ 0x08, OF 0x04, UF 0x02, NX 0x01).
-//!
-//! SoftFloat keeps its rounding mode and flags in C globals; softfloat-sys
-//! builds them `_Thread_local`, so every call below sets the mode and clears the
-//! flags of its own thread first and reads them back after, and harts or tests
-//! on different threads never see each other's state.
 
 use super::insn::{FmaOp, FpBinOp, FpCmp, FpFmt, IntFmt};
-use softfloat_wrapper::{ExceptionFlags, Float, RoundingMode, F32, F64};
+use soft::{Double, Format, Single};
 
 mod fast;
+mod soft;
 
 pub const NV: u8 = 0x10;
 pub const DZ: u8 = 0x08;
@@ -44,87 +41,46 @@ pub const fn unbox(r: u64) -> u32 {
     }
 }
 
-/// A format as SoftFloat sees it, with the register (boxing) convention.
-trait Fmt: Float + Copy {
+/// A format with its register (boxing) convention.
+trait Fmt: Format {
     /// The host type for the fast path.
     type Host: fast::Host;
-    /// The sign bit of the raw encoding.
-    const SIGN: u64;
-    /// The canonical NaN, raw.
-    const CANON: u64;
-    /// Reads a register: the value it holds in this format.
-    fn get(r: u64) -> Self;
-    /// The value of raw encoding `raw` (no boxing).
-    fn from_raw(raw: u64) -> Self;
-    /// The raw encoding, zero-extended.
-    fn raw(self) -> u64;
-    /// The register contents that hold this value.
-    fn put(self) -> u64;
+    /// Reads a register: the raw value it holds in this format.
+    fn get(r: u64) -> u64;
+    /// The register contents that hold raw value `raw`.
+    fn put(raw: u64) -> u64;
 }
 
-impl Fmt for F32 {
+impl Fmt for Single {
     type Host = f32;
-    const SIGN: u64 = 1 << 31;
-    const CANON: u64 = CANONICAL_NAN_S as u64;
-    fn get(r: u64) -> Self {
-        F32::from_bits(unbox(r))
+    fn get(r: u64) -> u64 {
+        unbox(r) as u64
     }
-    fn from_raw(raw: u64) -> Self {
-        F32::from_bits(raw as u32)
-    }
-    fn raw(self) -> u64 {
-        self.to_bits() as u64
-    }
-    fn put(self) -> u64 {
-        nan_box(self.to_bits())
+    fn put(raw: u64) -> u64 {
+        nan_box(raw as u32)
     }
 }
 
-impl Fmt for F64 {
+impl Fmt for Double {
     type Host = f64;
-    const SIGN: u64 = 1 << 63;
-    const CANON: u64 = CANONICAL_NAN_D;
-    fn get(r: u64) -> Self {
-        F64::from_bits(r)
+    fn get(r: u64) -> u64 {
+        r
     }
-    fn from_raw(raw: u64) -> Self {
-        F64::from_bits(raw)
-    }
-    fn raw(self) -> u64 {
-        self.to_bits()
-    }
-    fn put(self) -> u64 {
-        self.to_bits()
+    fn put(raw: u64) -> u64 {
+        raw
     }
 }
 
-/// The SoftFloat rounding mode for a resolved RISC-V `rm`.
-fn mode(rm: u8) -> RoundingMode {
-    match rm {
-        1 => RoundingMode::TowardZero,
-        2 => RoundingMode::TowardNegative,
-        3 => RoundingMode::TowardPositive,
-        4 => RoundingMode::TiesToAway,
-        _ => RoundingMode::TiesToEven,
-    }
-}
-
-/// Runs `f` with this thread's SoftFloat flags cleared and returns its value
-/// with the flags it raised (SoftFloat's flag bits are RISC-V's fflags bits).
-#[inline]
-fn flagged<T>(f: impl FnOnce() -> T) -> (T, u8) {
-    ExceptionFlags::from_bits(0).set();
-    let v = f();
-    let mut flags = ExceptionFlags::default();
-    flags.get();
-    (v, flags.to_bits() & 0x1f)
+/// A soft-float result boxed for the register.
+fn put<T: Fmt>((raw, flags): (u64, u8)) -> (u64, u8) {
+    (T::put(raw), flags)
 }
 
 /// FADD/FSUB/FMUL/FDIV/FMIN/FMAX/FSGNJ/FSGNJN/FSGNJX.
 pub fn binop(op: FpBinOp, fmt: FpFmt, a: u64, b: u64, rm: u8) -> (u64, u8) {
     match fmt {
-        FpFmt::S => binop_in::<F32>(op, a, b, rm),
-        FpFmt::D => binop_in::<F64>(op, a, b, rm),
+        FpFmt::S => binop_in::<Single>(op, a, b, rm),
+        FpFmt::D => binop_in::<Double>(op, a, b, rm),
     }
 }
 
@@ -141,43 +97,44 @@ fn binop_in<T: Fmt>(op: FpBinOp, a: u64, b: u64, rm: u8) -> (u64, u8) {
     soft_binop::<T>(op, a, b, rm)
 }
 
-/// `binop` entirely in SoftFloat.
+/// `binop` entirely in soft-float.
 fn soft_binop<T: Fmt>(op: FpBinOp, a: u64, b: u64, rm: u8) -> (u64, u8) {
-    let (x, y, r) = (T::get(a), T::get(b), mode(rm));
+    let (x, y) = (T::get(a), T::get(b));
     match op {
-        FpBinOp::Add => flagged(|| x.add(y, r).put()),
-        FpBinOp::Sub => flagged(|| x.sub(y, r).put()),
-        FpBinOp::Mul => flagged(|| x.mul(y, r).put()),
-        FpBinOp::Div => flagged(|| x.div(y, r).put()),
-        FpBinOp::Min => min_max(x, y, false),
-        FpBinOp::Max => min_max(x, y, true),
-        FpBinOp::SgnJ => (sign_inject(x, y.raw()), 0),
-        FpBinOp::SgnJn => (sign_inject(x, !y.raw()), 0),
-        FpBinOp::SgnJx => (sign_inject(x, x.raw() ^ y.raw()), 0),
+        FpBinOp::Add => put::<T>(soft::add::<T>(x, y, rm)),
+        FpBinOp::Sub => put::<T>(soft::sub::<T>(x, y, rm)),
+        FpBinOp::Mul => put::<T>(soft::mul::<T>(x, y, rm)),
+        FpBinOp::Div => put::<T>(soft::div::<T>(x, y, rm)),
+        FpBinOp::Min => min_max::<T>(x, y, false),
+        FpBinOp::Max => min_max::<T>(x, y, true),
+        FpBinOp::SgnJ => (sign_inject::<T>(x, y), 0),
+        FpBinOp::SgnJn => (sign_inject::<T>(x, !y), 0),
+        FpBinOp::SgnJx => (sign_inject::<T>(x, x ^ y), 0),
     }
 }
 
 /// `x` with the sign bit taken from `sign` (FSGNJ*): pure bit work, no flags,
 /// NaN payloads kept.
-fn sign_inject<T: Fmt>(x: T, sign: u64) -> u64 {
-    T::from_raw((x.raw() & !T::SIGN) | (sign & T::SIGN)).put()
+fn sign_inject<T: Fmt>(x: u64, sign: u64) -> u64 {
+    T::put((x & !T::SIGN) | (sign & T::SIGN))
 }
 
 /// FMIN/FMAX as IEEE 754-2019 minimumNumber/maximumNumber: -0 < +0, a NaN
 /// operand yields the other one, two NaNs the canonical NaN; NV only when an
 /// input is a signaling NaN.
-fn min_max<T: Fmt>(x: T, y: T, max: bool) -> (u64, u8) {
-    let flags = if x.is_signaling_nan() || y.is_signaling_nan() {
+fn min_max<T: Fmt>(x: u64, y: u64, max: bool) -> (u64, u8) {
+    let (nx, ny) = (soft::nan_kind::<T>(x), soft::nan_kind::<T>(y));
+    let flags = if nx == Some(true) || ny == Some(true) {
         NV
     } else {
         0
     };
-    let v = match (x.is_nan(), y.is_nan()) {
-        (true, true) => T::from_raw(T::CANON),
+    let v = match (nx.is_some(), ny.is_some()) {
+        (true, true) => T::CANON,
         (true, false) => y,
         (false, true) => x,
         (false, false) => {
-            let x_below = x.lt_quiet(y) || (x.is_zero() && y.is_zero() && x.is_negative());
+            let x_below = soft::lt_ordered::<T>(x, y) || (x == T::SIGN && y == 0);
             if x_below == max {
                 y
             } else {
@@ -185,34 +142,34 @@ fn min_max<T: Fmt>(x: T, y: T, max: bool) -> (u64, u8) {
             }
         }
     };
-    (v.put(), flags)
+    (T::put(v), flags)
 }
 
 /// FMADD/FMSUB/FNMSUB/FNMADD with a single rounding.
 pub fn fma(op: FmaOp, fmt: FpFmt, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
     match fmt {
-        FpFmt::S => fma_in::<F32>(op, a, b, c, rm),
-        FpFmt::D => fma_in::<F64>(op, a, b, c, rm),
+        FpFmt::S => fma_in::<Single>(op, a, b, c, rm),
+        FpFmt::D => fma_in::<Double>(op, a, b, c, rm),
     }
 }
 
 fn fma_in<T: Fmt>(op: FmaOp, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
-    let (x, y, z, r) = (T::get(a), T::get(b), T::get(c), mode(rm));
+    let (x, y, z) = (T::get(a), T::get(b), T::get(c));
     // Negating an operand flips its sign bit only, exactly as Spike does.
     let (x, z) = match op {
         FmaOp::Madd => (x, z),
-        FmaOp::Msub => (x, z.neg()),
-        FmaOp::Nmsub => (x.neg(), z),
-        FmaOp::Nmadd => (x.neg(), z.neg()),
+        FmaOp::Msub => (x, z ^ T::SIGN),
+        FmaOp::Nmsub => (x ^ T::SIGN, z),
+        FmaOp::Nmadd => (x ^ T::SIGN, z ^ T::SIGN),
     };
-    flagged(|| x.fused_mul_add(y, z, r).put())
+    put::<T>(soft::mul_add::<T>(x, y, z, rm))
 }
 
 /// FSQRT.
 pub fn sqrt(fmt: FpFmt, a: u64, rm: u8) -> (u64, u8) {
     match fmt {
-        FpFmt::S => sqrt_in::<F32>(a, rm),
-        FpFmt::D => sqrt_in::<F64>(a, rm),
+        FpFmt::S => sqrt_in::<Single>(a, rm),
+        FpFmt::D => sqrt_in::<Double>(a, rm),
     }
 }
 
@@ -225,17 +182,16 @@ fn sqrt_in<T: Fmt>(a: u64, rm: u8) -> (u64, u8) {
     soft_sqrt::<T>(a, rm)
 }
 
-/// `sqrt` entirely in SoftFloat.
+/// `sqrt` entirely in soft-float.
 fn soft_sqrt<T: Fmt>(a: u64, rm: u8) -> (u64, u8) {
-    let r = mode(rm);
-    flagged(|| T::get(a).sqrt(r).put())
+    put::<T>(soft::sqrt::<T>(T::get(a), rm))
 }
 
 /// FEQ/FLT/FLE: 0 or 1 for the integer register.
 pub fn cmp(op: FpCmp, fmt: FpFmt, a: u64, b: u64) -> (u64, u8) {
     match fmt {
-        FpFmt::S => cmp_in::<F32>(op, a, b),
-        FpFmt::D => cmp_in::<F64>(op, a, b),
+        FpFmt::S => cmp_in::<Single>(op, a, b),
+        FpFmt::D => cmp_in::<Double>(op, a, b),
     }
 }
 
@@ -243,102 +199,69 @@ pub fn cmp(op: FpCmp, fmt: FpFmt, a: u64, b: u64) -> (u64, u8) {
 fn cmp_in<T: Fmt>(op: FpCmp, a: u64, b: u64) -> (u64, u8) {
     let (x, y) = (T::get(a), T::get(b));
     let (v, flags) = match op {
-        FpCmp::Eq => flagged(|| x.eq(y)),
-        FpCmp::Lt => flagged(|| x.lt(y)),
-        FpCmp::Le => flagged(|| x.le(y)),
+        FpCmp::Eq => soft::eq::<T>(x, y),
+        FpCmp::Lt => soft::lt::<T>(x, y),
+        FpCmp::Le => soft::le::<T>(x, y),
     };
     (v as u64, flags)
 }
 
-/// FCLASS: the one-hot class mask for the integer register.
+/// FCLASS: the one-hot class mask for the integer register (bits 0..9:
+/// -inf, -normal, -subnormal, -0, +0, +subnormal, +normal, +inf, signaling
+/// NaN, quiet NaN).
 pub fn class(fmt: FpFmt, a: u64) -> u64 {
-    match fmt {
-        FpFmt::S => class_of(F32::get(a)),
-        FpFmt::D => class_of(F64::get(a)),
+    1 << match fmt {
+        FpFmt::S => soft::class::<Single>(Single::get(a)),
+        FpFmt::D => soft::class::<Double>(Double::get(a)),
     }
 }
 
-/// Bits 0..9: -inf, -normal, -subnormal, -0, +0, +subnormal, +normal, +inf,
-/// signaling NaN, quiet NaN.
-fn class_of<T: Fmt>(x: T) -> u64 {
-    let bit = if x.is_nan() {
-        if x.is_signaling_nan() {
-            8
-        } else {
-            9
-        }
-    } else if x.is_negative_infinity() {
-        0
-    } else if x.is_negative_normal() {
-        1
-    } else if x.is_negative_subnormal() {
-        2
-    } else if x.is_negative_zero() {
-        3
-    } else if x.is_positive_zero() {
-        4
-    } else if x.is_positive_subnormal() {
-        5
-    } else if x.is_positive_normal() {
-        6
-    } else {
-        7
+/// The integer side of FCVT as `soft` sees it.
+fn int_of(f: IntFmt) -> soft::Int {
+    let (bits, signed) = match f {
+        IntFmt::W => (32, true),
+        IntFmt::Wu => (32, false),
+        IntFmt::L => (64, true),
+        IntFmt::Lu => (64, false),
     };
-    1 << bit
+    soft::Int { bits, signed }
 }
 
-/// FCVT.{W,WU,L,LU}.{S,D}: saturating, NV on out-of-range and NaN; the result
-/// is the integer register value (32-bit results sign-extended).
+/// FCVT.{W,WU,L,LU}.{S,D}: saturating as the ISA manual's FCVT table says
+/// (NaN to the largest positive value, negatives to 0 for the unsigned
+/// forms), NV on out-of-range and NaN, NX only for in-range inexact results;
+/// the result is the integer register value (32-bit results sign-extended).
 pub fn cvt_to_int(to: IntFmt, fmt: FpFmt, a: u64, rm: u8) -> (u64, u8) {
     match fmt {
-        FpFmt::S => to_int(to, F32::get(a), rm),
-        FpFmt::D => to_int(to, F64::get(a), rm),
+        FpFmt::S => soft::to_int::<Single>(Single::get(a), int_of(to), rm),
+        FpFmt::D => soft::to_int::<Double>(Double::get(a), int_of(to), rm),
     }
-}
-
-/// SoftFloat's RISC-V specialisation already saturates as the ISA manual's
-/// FCVT table says (NaN to the largest positive value, negatives to 0 for
-/// the unsigned forms) and raises NX only for in-range inexact results.
-fn to_int<T: Fmt>(to: IntFmt, x: T, rm: u8) -> (u64, u8) {
-    let r = mode(rm);
-    flagged(|| match to {
-        IntFmt::W => x.to_i32(r, true) as i64 as u64,
-        IntFmt::Wu => x.to_u32(r, true) as i32 as i64 as u64,
-        IntFmt::L => x.to_i64(r, true) as u64,
-        IntFmt::Lu => x.to_u64(r, true),
-    })
 }
 
 /// FCVT.{S,D}.{W,WU,L,LU}: `x` is the integer register value.
 pub fn cvt_from_int(from: IntFmt, fmt: FpFmt, x: u64, rm: u8) -> (u64, u8) {
+    let (sign, mag) = match from {
+        IntFmt::W => ((x as i32) < 0, (x as i32).unsigned_abs() as u64),
+        IntFmt::Wu => (false, x as u32 as u64),
+        IntFmt::L => ((x as i64) < 0, (x as i64).unsigned_abs()),
+        IntFmt::Lu => (false, x),
+    };
     match fmt {
-        FpFmt::S => from_int::<F32>(from, x, rm),
-        FpFmt::D => from_int::<F64>(from, x, rm),
+        FpFmt::S => put::<Single>(soft::from_int::<Single>(sign, mag, rm)),
+        FpFmt::D => put::<Double>(soft::from_int::<Double>(sign, mag, rm)),
     }
-}
-
-fn from_int<T: Fmt>(from: IntFmt, x: u64, rm: u8) -> (u64, u8) {
-    let r = mode(rm);
-    flagged(|| {
-        match from {
-            IntFmt::W => T::from_i32(x as i32, r),
-            IntFmt::Wu => T::from_u32(x as u32, r),
-            IntFmt::L => T::from_i64(x as i64, r),
-            IntFmt::Lu => T::from_u64(x, r),
-        }
-        .put()
-    })
 }
 
 /// FCVT.S.D (`to` = S) and FCVT.D.S (`to` = D).
 pub fn cvt_fmt(to: FpFmt, a: u64, rm: u8) -> (u64, u8) {
-    let r = mode(rm);
     match to {
-        FpFmt::S => flagged(|| F64::get(a).to_f32(r).put()),
-        FpFmt::D => flagged(|| F32::get(a).to_f64(r).put()),
+        FpFmt::S => put::<Single>(soft::convert::<Double, Single>(Double::get(a), rm)),
+        FpFmt::D => put::<Double>(soft::convert::<Single, Double>(Single::get(a), rm)),
     }
 }
 
+#[cfg(test)]
+mod soft_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Host-FPU fast path: RNE arithmetic on operands well inside the normal range.
 //!
 //! The host's f32/f64 operations are IEEE 754 correctly rounded to nearest,
-//! even, like SoftFloat in RNE; what the host does not report is the flags.
+//! even, like the soft-float in RNE; what the host does not report is the flags.
 //! This path takes only operands and results whose magnitudes lie in
 //! [2^-LIM, 2^LIM) (LIM = 60 for singles, 500 for doubles): there nothing
 //! overflows, underflows or divides by zero, no NaN appears, and the rounding
 //! error is exactly representable, so NX is "the error-free transform's
-//! remainder is non-zero". Anything else returns `None` and goes to SoftFloat.
-//! `tests_fast.rs` checks it against SoftFloat on millions of operands.
+//! remainder is non-zero". Anything else returns `None` and goes to the soft-float.
+//! `tests_fast.rs` checks it against the soft-float on millions of operands.
 
 use super::{nan_box, NX};
 use crate::hart::insn::FpBinOp;
@@ -94,7 +94,7 @@ fn nx(inexact: bool) -> u8 {
     }
 }
 
-/// FADD/FSUB/FMUL/FDIV in RNE, or `None` when SoftFloat must decide.
+/// FADD/FSUB/FMUL/FDIV in RNE, or `None` when the soft-float must decide.
 pub(super) fn binop<T: Host>(op: FpBinOp, a: u64, b: u64) -> Option<(u64, u8)> {
     let (x, y) = (T::get(a)?, T::get(b)?);
     match op {
@@ -121,7 +121,7 @@ fn add<T: Host>(a: T, b: T) -> Option<(u64, u8)> {
     Some((s.put()?, nx(err != T::default())))
 }
 
-/// FSQRT in RNE, or `None` when SoftFloat must decide.
+/// FSQRT in RNE, or `None` when the soft-float must decide.
 pub(super) fn sqrt<T: Host>(a: u64) -> Option<(u64, u8)> {
     let x = T::get(a)?;
     if x < T::default() {

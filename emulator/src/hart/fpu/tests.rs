@@ -737,27 +737,6 @@ fn cvt_between_formats() {
 }
 
 #[test]
-fn softfloat_flags_are_per_thread() {
-    // `flagged` relies on SoftFloat's globals being thread-local: flags left
-    // on this thread must not show on another one, nor the other way round.
-    ExceptionFlags::from_bits(NV | DZ).set();
-    let theirs = std::thread::spawn(|| {
-        let mut before = ExceptionFlags::default();
-        before.get();
-        let _ = F32::from_bits(MAX_S).mul(F32::from_bits(TWO_S), RoundingMode::TiesToEven);
-        let mut after = ExceptionFlags::default();
-        after.get();
-        (before.to_bits(), after.to_bits())
-    })
-    .join()
-    .unwrap();
-    assert_eq!(theirs, (0, OF | NX));
-    let mut mine = ExceptionFlags::default();
-    mine.get();
-    assert_eq!(mine.to_bits(), NV | DZ);
-}
-
-#[test]
 fn every_op_returns_boxed_singles() {
     let (one, two) = (s(ONE_S), s(TWO_S));
     for op in [

@@ -1,4 +1,4 @@
-//! The host fast path against SoftFloat: same bits and flags wherever it answers.
+//! The host fast path against the soft-float: same bits and flags wherever it answers.
 
 use super::*;
 
@@ -30,7 +30,7 @@ impl Rng {
     }
 }
 
-/// Runs `n` random operand pairs through the fast path and SoftFloat, and
+/// Runs `n` random operand pairs through the fast path and the soft-float, and
 /// returns how many the fast path answered as exact and as inexact.
 fn compare(fmt: FpFmt, op: Option<FpBinOp>, n: usize, seed: u64) -> (usize, usize) {
     let mut rng = Rng(seed);
@@ -57,10 +57,16 @@ fn compare(fmt: FpFmt, op: Option<FpBinOp>, n: usize, seed: u64) -> (usize, usiz
             b
         };
         let (fast, soft) = match (fmt, op) {
-            (FpFmt::S, Some(op)) => (fast::binop::<f32>(op, a, b), soft_binop::<F32>(op, a, b, 0)),
-            (FpFmt::D, Some(op)) => (fast::binop::<f64>(op, a, b), soft_binop::<F64>(op, a, b, 0)),
-            (FpFmt::S, None) => (fast::sqrt::<f32>(a), soft_sqrt::<F32>(a, 0)),
-            (FpFmt::D, None) => (fast::sqrt::<f64>(a), soft_sqrt::<F64>(a, 0)),
+            (FpFmt::S, Some(op)) => (
+                fast::binop::<f32>(op, a, b),
+                soft_binop::<Single>(op, a, b, 0),
+            ),
+            (FpFmt::D, Some(op)) => (
+                fast::binop::<f64>(op, a, b),
+                soft_binop::<Double>(op, a, b, 0),
+            ),
+            (FpFmt::S, None) => (fast::sqrt::<f32>(a), soft_sqrt::<Single>(a, 0)),
+            (FpFmt::D, None) => (fast::sqrt::<f64>(a), soft_sqrt::<Double>(a, 0)),
         };
         if let Some(fast) = fast {
             assert_eq!(fast, soft, "{fmt:?} {op:?} {a:#018x} {b:#018x}");
@@ -74,7 +80,7 @@ fn compare(fmt: FpFmt, op: Option<FpBinOp>, n: usize, seed: u64) -> (usize, usiz
 }
 
 #[test]
-fn fast_path_matches_softfloat() {
+fn fast_path_matches_soft_float() {
     let ops = [
         Some(FpBinOp::Add),
         Some(FpBinOp::Sub),
@@ -96,7 +102,7 @@ fn fast_path_matches_softfloat() {
 #[test]
 fn fast_path_declines_edges() {
     let add = FpBinOp::Add;
-    // Out-of-range operands and results, NaNs, zeros and bad boxes go to SoftFloat.
+    // Out-of-range operands and results, NaNs, zeros and bad boxes go to the soft-float.
     assert_eq!(
         fast::binop::<f64>(add, 0x7ff0_0000_0000_0000, 0x3ff0_0000_0000_0000),
         None
@@ -129,7 +135,7 @@ fn fast_path_declines_edges() {
         fast::binop::<f64>(FpBinOp::Min, 0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0000),
         None
     );
-    // In range it answers, with the flags SoftFloat gives.
+    // In range it answers, with the flags the soft-float gives.
     let third = fast::binop::<f32>(FpBinOp::Div, nan_box(0x3f80_0000), nan_box(0x4040_0000));
     assert_eq!(third, Some((nan_box(0x3eaa_aaab), NX)));
     let four = fast::sqrt::<f64>(0x4030_0000_0000_0000);

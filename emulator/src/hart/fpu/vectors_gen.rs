@@ -234,7 +234,8 @@ impl Gen {
         match self.below(4) {
             0 => {
                 let bias = (1u64 << (eb - 1)) - 1;
-                let short = self.next() & ((1u64 << fb) - 1) & !((1u64 << fb) - 1 >> (fb / 2 - 1));
+                let short =
+                    self.next() & ((1u64 << fb) - 1) & !(((1u64 << fb) - 1) >> (fb / 2 - 1));
                 let root = pack(fmt, 0, bias - 40 + self.below(80), short);
                 match fmt {
                     FpFmt::S => {
@@ -255,7 +256,7 @@ impl Gen {
     /// An operand for a conversion to an integer: mostly magnitudes from
     /// 2^-3 to 2^66, so every range edge and the rounding of small values
     /// (halves, quarters) is well covered.
-    pub fn to_int_operand(&mut self, fmt: FpFmt) -> u64 {
+    pub fn float_for_int(&mut self, fmt: FpFmt) -> u64 {
         let (eb, fb) = widths(fmt);
         let bias = (1u64 << (eb - 1)) - 1;
         if self.below(2) == 0 {
