@@ -77,11 +77,13 @@ fn boot_opensbi(firmware: &str, smp: &str) {
 }
 
 #[test]
+#[ignore = "needs opensbi (fw_jump.elf)"]
 fn opensbi_fw_jump_starts_an_s_mode_payload() {
     boot_opensbi("fw_jump.elf", "1");
 }
 
 #[test]
+#[ignore = "needs opensbi (fw_dynamic.elf)"]
 fn opensbi_fw_dynamic_reads_the_reset_rom_info_on_3_harts() {
     boot_opensbi("fw_dynamic.elf", "3");
     // fw_dynamic takes next_addr from the ROM's fw_dynamic_info (a2).

@@ -684,7 +684,8 @@ mod tests {
 "#;
 
     #[test]
-    fn decompiles_like_qemu_when_dtc_is_installed() {
+    #[ignore = "needs dtc"]
+    fn decompiles_like_qemu() {
         let path = std::env::temp_dir().join(format!("rvcow-fdt-{}.dtb", std::process::id()));
         std::fs::write(&path, build(&FdtConfig::new(3, 128 << 20))).unwrap();
         let out = std::process::Command::new("dtc")
@@ -692,10 +693,7 @@ mod tests {
             .arg(&path)
             .output();
         let _ = std::fs::remove_file(&path);
-        let Ok(out) = out else {
-            eprintln!("dtc not installed: skipping the comparison");
-            return;
-        };
+        let out = out.expect("dtc not found on PATH (apt-get install device-tree-compiler)");
         assert!(
             out.status.success(),
             "{}",
