@@ -8,7 +8,7 @@ use emulator::devices::Disk;
 use emulator::gdb::GdbEnd;
 use emulator::history;
 use emulator::machine::{BootError, Config, Machine};
-use emulator::symbols::Symbols;
+use emulator::symbols::{Symbols, SymbolsError};
 use emulator::trace::{self, Filter, Tracer, Window};
 use session::{Outcome, Session, SessionConfig};
 use std::io::{BufWriter, Write};
@@ -200,7 +200,6 @@ fn run(args: Args) -> Result<ExitCode, String> {
         }
         None => ("bundled kernel".to_string(), images::KERNEL_ELF.to_vec()),
     };
-    let symbols = Arc::new(load_symbols(&args, &kernel)?);
     let mut virtio_modern = args.virtio_modern;
     for g in &args.global {
         match g.as_str() {
@@ -222,6 +221,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
         None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
         None => None,
     };
+    let (symbols, warnings) = load_symbols(&args, &kernel_name, &kernel)?;
+    let symbols = Arc::new(symbols);
     let cfg = Config {
         ram_size: args.memory << 20,
         harts: args.smp,
@@ -236,6 +237,10 @@ fn run(args: Args) -> Result<ExitCode, String> {
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
         BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
     })?;
+    // After the boot checks, so that a kernel refused gets one line.
+    for w in warnings {
+        eprintln!("rvcow: warning: {w}");
+    }
     if args.realtime {
         machine.set_realtime();
     }
@@ -325,20 +330,31 @@ fn finish(machine: &mut Machine, args: &Args, started: Instant) {
     }
 }
 
-/// The kernel's symbols and those of every `--symbols` ELF.
-fn load_symbols(args: &Args, kernel: &[u8]) -> Result<Symbols, String> {
+/// The kernel's symbols and those of every `--symbols` ELF, and warnings
+/// for symbol tables that cannot be read (symbols are optional).
+fn load_symbols(
+    args: &Args,
+    kernel_name: &str,
+    kernel: &[u8],
+) -> Result<(Symbols, Vec<String>), String> {
     let mut s = Symbols::new();
-    // A kernel without a symbol table is fine; a malformed one failed to boot already.
-    let _ = s.add_kernel(kernel);
+    let mut warnings = Vec::new();
+    // A kernel that is no ELF (a raw image) has no symbols.
+    if let Err(e @ SymbolsError::Unreadable(_)) = s.add_kernel(kernel) {
+        warnings.push(format!("{kernel_name}: {e}"));
+    }
     for p in &args.symbols {
         let bytes = std::fs::read(p).map_err(|e| format!("{}: {}", p.display(), io_reason(&e)))?;
-        s.add_user(&bytes)
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        match s.add_user(&bytes) {
+            Ok(()) => {}
+            Err(e @ SymbolsError::Unreadable(_)) => warnings.push(format!("{}: {e}", p.display())),
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        }
     }
     if args.kernel.is_none() && args.symbols.is_empty() {
         add_bundled_programs(&mut s);
     }
-    Ok(s)
+    Ok((s, warnings))
 }
 
 /// The symbols of every program on the bundled file system (they keep their
