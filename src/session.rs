@@ -80,6 +80,7 @@ impl Session {
     pub fn run(mut self, m: &mut Machine) -> Outcome {
         let start = Instant::now();
         let mut stdout = std::io::stdout();
+        m.set_insn_limit(self.cfg.max_insns);
         loop {
             while let Some(&b) = self.input.front() {
                 if !m.push_input(b) {

@@ -52,3 +52,62 @@ fn corrupt_section_headers_warn_and_boot() {
         )
     );
 }
+
+/// A minimal ELF64 RISC-V executable: `j .` at 0x80000000.
+fn spin_elf() -> Vec<u8> {
+    let mut v = vec![0u8; 120];
+    v[..4].copy_from_slice(b"\x7fELF");
+    (v[4], v[5], v[6]) = (2, 1, 1);
+    v[16..18].copy_from_slice(&2u16.to_le_bytes());
+    v[18..20].copy_from_slice(&243u16.to_le_bytes());
+    v[20..24].copy_from_slice(&1u32.to_le_bytes());
+    v[24..32].copy_from_slice(&0x8000_0000u64.to_le_bytes());
+    v[32..40].copy_from_slice(&64u64.to_le_bytes());
+    v[52..54].copy_from_slice(&64u16.to_le_bytes());
+    v[54..56].copy_from_slice(&56u16.to_le_bytes());
+    v[56..58].copy_from_slice(&1u16.to_le_bytes());
+    v[64..68].copy_from_slice(&1u32.to_le_bytes());
+    v[68..72].copy_from_slice(&7u32.to_le_bytes());
+    v[72..80].copy_from_slice(&120u64.to_le_bytes());
+    v[80..88].copy_from_slice(&0x8000_0000u64.to_le_bytes());
+    v[88..96].copy_from_slice(&0x8000_0000u64.to_le_bytes());
+    v[96..104].copy_from_slice(&4u64.to_le_bytes());
+    v[104..112].copy_from_slice(&4u64.to_le_bytes());
+    v.extend_from_slice(&[0x6f, 0, 0, 0]);
+    v
+}
+
+/// The `total instructions` of a `--stats` report.
+fn total_insns(out: &Output) -> u64 {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("total instructions"))
+        .unwrap_or_else(|| panic!("no statistics: {err}"));
+    line.trim().parse().unwrap()
+}
+
+#[test]
+fn max_insns_is_exact() {
+    let spin = temp_file("spin.elf", &spin_elf());
+    for (n, smp) in [("0", "3"), ("1", "3"), ("7", "1"), ("2500", "3")] {
+        let out = rvcow(&[&spin, "--max-insns", n, "--smp", smp, "--stats"]);
+        assert_eq!(out.status.code(), Some(124));
+        assert_eq!(
+            total_insns(&out),
+            n.parse::<u64>().unwrap(),
+            "--max-insns {n}"
+        );
+    }
+    // The one instruction is the first of the reset ROM.
+    let out = rvcow(&[&spin, "--max-insns", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rvcow: last 1 instructions of hart 0:\ncore   0: 3 0x0000000000001000 (0x00000297)  ; auipc t0,0x0\n"),
+        "{err}"
+    );
+    // A guest that would power off within its first round does not.
+    let out = rvcow(&[&guest("exit_code"), "--max-insns", "0"]);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(out.stdout.is_empty());
+}
