@@ -6,6 +6,7 @@ use emulator::machine::{Event, Machine};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Instructions per `Machine::run` call between looks at the console.
@@ -28,6 +29,9 @@ pub struct SessionConfig {
     pub max_insns: Option<u64>,
     /// Forward the host's stdin to the guest.
     pub stdin: bool,
+    /// A failure outside the machine (a trace that cannot be written): once
+    /// set, the run ends with it.
+    pub failed: Arc<OnceLock<String>>,
 }
 
 /// How a session ended.
@@ -129,6 +133,9 @@ impl Session {
                 if m.executed >= at + PANIC_GRACE {
                     return self.panicked().expect("a panic was seen");
                 }
+            }
+            if let Some(msg) = self.cfg.failed.get() {
+                return Outcome::Failed(msg.clone());
             }
             if m.harts.iter().any(|h| h.halted()) {
                 return Outcome::Failed("a hart halted".into());
@@ -330,6 +337,7 @@ mod tests {
             prompt: "$ ".into(),
             timeout: None,
             max_insns: None,
+            failed: Arc::default(),
             stdin: false,
         })
     }

@@ -111,3 +111,125 @@ fn max_insns_is_exact() {
     assert_eq!(out.status.code(), Some(124));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn odd_option_values_are_refused_in_one_line() {
+    let spin = temp_file("opts.elf", &spin_elf());
+    for t in ["-1", "nan", "inf", "1e300", "-0.5", "x"] {
+        let out = rvcow(&[&spin, &format!("--timeout={t}"), "--max-insns", "10"]);
+        assert_eq!(
+            one_line_error(&out, 2),
+            format!("rvcow: invalid value '{t}' for '--timeout <SECS>': '{t}' is not a number of seconds (0 or more) (see --help)")
+        );
+    }
+    // 17592186044432 MiB is 16 MiB more than 2^64 bytes.
+    let out = rvcow(&[&spin, "-m", "17592186044432"]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        "rvcow: -m 17592186044432: RAM must be 16 to 8192 MiB"
+    );
+    let out = rvcow(&[&spin, "-m", "18014398509481984G"]);
+    assert!(
+        one_line_error(&out, 2).ends_with("'18014398509481984G' is too large a size (see --help)")
+    );
+    let out = rvcow(&[&spin, "--expect", ""]);
+    assert_eq!(
+        one_line_error(&out, 2),
+        "rvcow: a value is required for '--expect <PATTERN>' but none was supplied (see --help)"
+    );
+    let out = rvcow(&[&spin, "--no-such-option"]);
+    assert_eq!(
+        one_line_error(&out, 2),
+        "rvcow: unexpected argument '--no-such-option' found (see --help)"
+    );
+    // Help and version are no errors.
+    let out = rvcow(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("rvcow "));
+}
+
+#[test]
+fn only_regular_files_are_read() {
+    let spin = temp_file("regular.elf", &spin_elf());
+    let fifo = scratch("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let fifo = fifo.to_str().unwrap();
+    // A FIFO with no writer would block any read, and its open too.
+    for args in [
+        vec![fifo],
+        vec![&spin, "--bios", fifo],
+        vec![&spin, "--symbols", fifo],
+        vec!["/dev/zero"],
+        vec!["/dev/urandom"],
+        vec![&spin, "--bios", "/dev/null"],
+    ] {
+        let out = rvcow(&args);
+        let name = args.last().unwrap();
+        assert_eq!(
+            one_line_error(&out, 1),
+            format!("rvcow: {name}: not a regular file")
+        );
+    }
+    let empty = temp_file("empty.bin", b"");
+    let out = rvcow(&[&spin, "--bios", &empty]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: {empty}: empty file: nothing to run")
+    );
+}
+
+#[test]
+fn files_larger_than_ram_are_not_read() {
+    // A sparse file: 3 GiB that take no disk space, and would take 3 GiB of
+    // memory to read.
+    let big = scratch("sparse.bin");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(3 << 30).unwrap();
+    let big = big.to_str().unwrap();
+    let out = rvcow(&[big]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: {big}: 3221225472 bytes is larger than 128 MiB of RAM")
+    );
+    let spin = temp_file("small.elf", &spin_elf());
+    let out = rvcow(&[&spin, "-m", "16", "--bios", big]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: {big}: 3221225472 bytes is larger than 16 MiB of RAM")
+    );
+    let out = rvcow(&[&spin, "--symbols", big]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: {big}: 3221225472 bytes is larger than 1024 MiB")
+    );
+    std::fs::remove_file(big).unwrap();
+}
+
+#[test]
+fn smaller_errors_name_the_file() {
+    let file = temp_file("not-a-dir", b"x");
+    let out = rvcow(&["--dump-image", &file]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: --dump-image {file}: exists and is not a directory")
+    );
+    // A trace that cannot be written ends the run.
+    let spin = temp_file("trace.elf", &spin_elf());
+    let out = rvcow(&[
+        &spin,
+        "--trace",
+        "--trace-file",
+        "/dev/full",
+        "--max-insns",
+        "100000000",
+    ]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        "rvcow: /dev/full: cannot write the trace: No space left on device"
+    );
+}

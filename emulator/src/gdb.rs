@@ -721,6 +721,8 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     let err = |e: std::io::Error| format!("--gdb {port}: {e}");
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("--gdb {port}: cannot listen: {e}"))?;
+    // With port 0 the system picks one: say which.
+    let port = listener.local_addr().map_or(port, |a| a.port());
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
     listener.set_nonblocking(!wait).map_err(err)?;
     let conn = loop {

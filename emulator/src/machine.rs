@@ -483,6 +483,9 @@ fn load_elf_or_raw(bytes: &[u8], base: u64, ram: &mut Ram) -> Result<Loaded, Str
     if bytes.starts_with(b"\x7fELF") {
         return elf::load(bytes, ram).map_err(|e| e.to_string());
     }
+    if bytes.is_empty() {
+        return Err("empty file: nothing to run".into());
+    }
     let end = base + bytes.len() as u64;
     let dst = ram.slice_mut(base, bytes.len()).ok_or_else(|| {
         format!(
