@@ -7,14 +7,16 @@ use clap::Parser;
 use emulator::devices::Disk;
 use emulator::gdb::GdbEnd;
 use emulator::history;
-use emulator::machine::{BootError, Config, Machine};
+use emulator::machine::{BootError, Config, Event, Machine};
 use emulator::symbols::{Symbols, SymbolsError};
 use emulator::trace::{self, Filter, Tracer, Window};
 use session::{Outcome, Session, SessionConfig};
+use std::cell::RefCell;
 use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -285,23 +287,6 @@ fn run(args: Args) -> Result<ExitCode, String> {
     let trace_failed = Arc::new(OnceLock::new());
     let mut traces = setup_trace(&args, &mut machine, &symbols, &trace_failed)?;
     let started = Instant::now();
-    if let Some(port) = args.gdb {
-        let (mut machine, end) =
-            emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
-        for t in &mut traces {
-            let _ = t.flush();
-        }
-        let code = match end? {
-            GdbEnd::Exited(c) => c,
-            GdbEnd::Killed => 0,
-        };
-        if let Some(msg) = history::fatal_trap(&machine, &symbols) {
-            eprintln!("rvcow: {msg}");
-            print_history(&machine, &symbols, args.history);
-        }
-        finish(&mut machine, &args, started);
-        return Ok(ExitCode::from(code));
-    }
     let session = Session::new(SessionConfig {
         commands: args.run.clone(),
         expect: args.expect.clone(),
@@ -311,9 +296,30 @@ fn run(args: Args) -> Result<ExitCode, String> {
         stdin: args.run.is_empty(),
         failed: trace_failed.clone(),
     });
-    let raw = args.run.is_empty().then(terminal::RawMode::enter);
-    let mut outcome = session.run(&mut machine);
-    drop(raw);
+    let (mut machine, mut outcome) = match args.gdb {
+        Some(port) => {
+            machine.set_insn_limit(args.max_insns);
+            let ended = Rc::new(RefCell::new(None));
+            let console = GdbConsole {
+                session,
+                ended: ended.clone(),
+            };
+            let (machine, end) =
+                emulator::gdb::serve(machine, port, args.wait_gdb, Box::new(console));
+            let outcome = match (ended.take(), end?) {
+                (Some(outcome), _) => outcome,
+                (None, GdbEnd::Exited(c)) => Outcome::Exit(c),
+                (None, GdbEnd::Killed) => Outcome::Exit(0),
+            };
+            (machine, outcome)
+        }
+        None => {
+            let raw = args.run.is_empty().then(terminal::RawMode::enter);
+            let outcome = session.run(&mut machine);
+            drop(raw);
+            (machine, outcome)
+        }
+    };
     for t in &mut traces {
         let _ = t.flush();
     }
@@ -364,6 +370,35 @@ fn run(args: Args) -> Result<ExitCode, String> {
     }
     finish(&mut machine, &args, started);
     Ok(ExitCode::from(code))
+}
+
+/// The session as gdb's console: its limits hold with gdb attached, and
+/// the outcome that ended the run is kept for the exit status.
+struct GdbConsole {
+    session: Session,
+    ended: Rc<RefCell<Option<Outcome>>>,
+}
+
+impl emulator::gdb::Console for GdbConsole {
+    fn feed(&mut self, m: &mut Machine) {
+        self.session.feed(m);
+    }
+
+    fn after(&mut self, m: &mut Machine, event: Option<Event>) -> Option<u8> {
+        let outcome = self.session.after(m, event)?;
+        let status = match &outcome {
+            Outcome::Exit(c) => *c,
+            Outcome::Matched => 0,
+            Outcome::Limit(_) => EXIT_LIMIT,
+            Outcome::Failed(_) | Outcome::Panic { .. } => 1,
+        };
+        *self.ended.borrow_mut() = Some(outcome);
+        Some(status)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.session.deadline()
+    }
 }
 
 /// Writes the disk back and prints `--stats`.

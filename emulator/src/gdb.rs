@@ -5,14 +5,11 @@
 //! Breakpoints are pc checks, so they cost nothing while none is set; the
 //! harts keep `Machine::run`'s interleaving whatever gdb stops or steps.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::num::NonZeroUsize;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gdbstub::arch::{Arch, Registers};
 use gdbstub::common::{Signal, Tid};
@@ -334,6 +331,19 @@ pub fn write_virt(m: &mut Machine, hart: usize, va: u64, data: &[u8]) -> bool {
     true
 }
 
+/// The console and the run's limits, which hold whether or not gdb is
+/// attached (as a QEMU run's do).
+pub trait Console {
+    /// Before a slice: typed input into the UART.
+    fn feed(&mut self, m: &mut Machine);
+    /// After a slice that ended with `event` (None: gdb's stop, or nothing
+    /// ran): console output, host input, the limits. The exit status when
+    /// the run is over.
+    fn after(&mut self, m: &mut Machine, event: Option<Event>) -> Option<u8>;
+    /// When the run ends whatever happens (a wall-time limit), if ever.
+    fn deadline(&self) -> Option<Instant>;
+}
+
 /// The machine under gdb's control, with its console.
 pub struct GdbTarget {
     m: Machine,
@@ -341,91 +351,54 @@ pub struct GdbTarget {
     cur: Cursor,
     /// The hart the last stop was reported for.
     last: usize,
-    input: Option<Receiver<u8>>,
-    typed: VecDeque<u8>,
+    console: Box<dyn Console>,
 }
 
 impl GdbTarget {
-    /// A target over `m`; `stdin` forwards the host's stdin to the UART.
-    pub fn new(m: Machine, stdin: bool) -> GdbTarget {
+    /// A target over `m`, with `console` outside gdb's control.
+    pub fn new(m: Machine, console: Box<dyn Console>) -> GdbTarget {
         GdbTarget {
             m,
             dbg: Debugger::default(),
             cur: Cursor::default(),
             last: 0,
-            input: stdin.then(spawn_stdin),
-            typed: VecDeque::new(),
+            console,
         }
     }
 
-    /// Copies console output out and input in.
-    fn console(&mut self) {
-        let out = self.m.take_output();
-        if !out.is_empty() {
-            let mut o = std::io::stdout().lock();
-            let _ = o.write_all(&out);
-            let _ = o.flush();
-        }
-        if let Some(rx) = &self.input {
-            loop {
-                match rx.try_recv() {
-                    Ok(b) => self.typed.push_back(b),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.input = None;
-                        break;
-                    }
-                }
-            }
-        }
-        while let Some(&b) = self.typed.front() {
-            if !self.m.push_input(b) {
-                break;
-            }
-            self.typed.pop_front();
-        }
-    }
-
-    /// Runs one slice; the stop to report, if any.
+    /// Runs one slice; the stop to report, if any. The console's end of the
+    /// run (a limit, an awaited text) comes first.
     fn run_slice(&mut self) -> Option<MultiThreadStopReason<u64>> {
-        self.console();
+        self.console.feed(&mut self.m);
         let stop = self.m.run_monitored(&mut self.cur, SLICE, &mut self.dbg);
-        self.console();
-        match stop {
+        let exited = |c: u8| Some(MultiThreadStopReason::Exited(c));
+        let (reason, event) = match stop {
             Stop::Hart(h) => {
                 self.last = h;
-                self.dbg.reason.take()
+                (self.dbg.reason.take(), None)
             }
-            Stop::Board(Event::Finished(Finish::Pass)) => Some(MultiThreadStopReason::Exited(0)),
-            Stop::Board(Event::Finished(Finish::Fail(c))) => {
-                Some(MultiThreadStopReason::Exited(c as u8))
+            Stop::Board(ev @ Event::Finished(Finish::Pass)) => (exited(0), Some(ev)),
+            Stop::Board(ev @ Event::Finished(Finish::Fail(c))) => (exited(c as u8), Some(ev)),
+            Stop::Board(ev @ Event::Tohost(c)) => {
+                (exited(if c == 0 { 0 } else { (c as u8).max(1) }), Some(ev))
             }
-            Stop::Board(Event::Tohost(c)) => Some(MultiThreadStopReason::Exited(if c == 0 {
-                0
-            } else {
-                (c as u8).max(1)
-            })),
             Stop::Board(Event::Deadlock) => {
+                // Only input or gdb can wake the harts: wait for them.
                 std::thread::sleep(Duration::from_millis(10));
-                None
+                (None, Some(Event::Idle))
             }
-            Stop::Board(_) => None,
+            Stop::Board(ev) => (None, Some(ev)),
+        };
+        match self.console.after(&mut self.m, event) {
+            Some(status) => exited(status),
+            None => reason,
         }
     }
-}
 
-fn spawn_stdin() -> Receiver<u8> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        let mut stdin = std::io::stdin().lock();
-        while let Ok(n) = stdin.read(&mut buf) {
-            if n == 0 || buf[..n].iter().any(|&b| tx.send(b).is_err()) {
-                break;
-            }
-        }
-    });
-    rx
+    /// The console's end of the run when nothing runs (waiting for gdb).
+    fn idle_end(&mut self) -> Option<u8> {
+        self.console.after(&mut self.m, None)
+    }
 }
 
 fn hart_of(m: &Machine, t: Tid) -> Result<usize, TargetError<&'static str>> {
@@ -711,8 +684,13 @@ pub enum GdbEnd {
 /// gdb connects; otherwise the guest runs and stops when gdb connects. When
 /// gdb detaches, the guest runs on to the end. Gives the machine back, with
 /// how the session ended or a one-line error.
-pub fn serve(m: Machine, port: u16, wait: bool, stdin: bool) -> (Machine, Result<GdbEnd, String>) {
-    let mut target = GdbTarget::new(m, stdin);
+pub fn serve(
+    m: Machine,
+    port: u16,
+    wait: bool,
+    console: Box<dyn Console>,
+) -> (Machine, Result<GdbEnd, String>) {
+    let mut target = GdbTarget::new(m, console);
     let end = session(&mut target, port, wait);
     (target.m, end)
 }
@@ -724,12 +702,18 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     // With port 0 the system picks one: say which.
     let port = listener.local_addr().map_or(port, |a| a.port());
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
-    listener.set_nonblocking(!wait).map_err(err)?;
+    listener.set_nonblocking(true).map_err(err)?;
     let conn = loop {
         match listener.accept() {
             Ok((c, _)) => break c,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
+                if wait {
+                    // Nothing runs before gdb connects; the limits still hold.
+                    std::thread::sleep(Duration::from_millis(10));
+                    if let Some(c) = target.idle_end() {
+                        return Ok(GdbEnd::Exited(c));
+                    }
+                } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
                     return Ok(GdbEnd::Exited(c));
                 }
             }
@@ -737,6 +721,13 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
         }
     };
     conn.set_nonblocking(false).map_err(err)?;
+    // While gdb holds the machine stopped, a wall-time limit still ends the
+    // run: reading gdb's next packet times out then.
+    if let Some(at) = target.console.deadline() {
+        let left = at.saturating_duration_since(Instant::now());
+        conn.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .map_err(err)?;
+    }
     let _ = conn.set_nodelay(true);
     let stub = GdbStub::new(conn);
     match stub.run_blocking::<EventLoop>(target) {
@@ -752,7 +743,10 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
                 }
             }
         }
-        Err(e) => Err(format!("--gdb {port}: {e}")),
+        Err(e) => match target.idle_end() {
+            Some(c) => Ok(GdbEnd::Exited(c)),
+            None => Err(format!("--gdb {port}: {e}")),
+        },
     }
 }
 
