@@ -187,7 +187,9 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // gdbstub logs each odd packet, which then ends the session with a line.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,gdbstub=off"))
+        .init();
     // QEMU spells some options with one dash.
     let argv = std::env::args_os().map(|a| match a.to_str() {
         Some("-global") => "--global".into(),

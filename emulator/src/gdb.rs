@@ -525,8 +525,11 @@ impl MultiThreadSchedulerLocking for GdbTarget {
 
 impl MultiThreadSingleStep for GdbTarget {
     fn set_resume_action_step(&mut self, t: Tid, _s: Option<Signal>) -> Result<(), &'static str> {
-        let h = hart_of(&self.m, t).map_err(|_| "no such hart")?;
-        self.dbg.step = Some(h);
+        // A thread that does not exist steps nothing (an error here would
+        // end the session).
+        if let Ok(h) = hart_of(&self.m, t) {
+            self.dbg.step = Some(h);
+        }
         Ok(())
     }
 }
@@ -745,7 +748,12 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
         }
         Err(e) => match target.idle_end() {
             Some(c) => Ok(GdbEnd::Exited(c)),
-            None => Err(format!("--gdb {port}: {e}")),
+            // gdbstub's message, to its first sentence.
+            None => {
+                let e = e.to_string();
+                let first = e.split(". ").next().unwrap_or(&e);
+                Err(format!("--gdb {port}: session ended: {first}"))
+            }
         },
     }
 }
