@@ -1,5 +1,6 @@
 // The run's limits (--max-insns, --timeout, --expect) hold under --gdb, with
-// or without gdb attached; --gdb 0 names the port it bound.
+// or without gdb attached; --gdb 0 names the port it bound; bad packets are
+// refused without ending the session.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -67,7 +68,20 @@ fn ask(s: &mut TcpStream, cmd: &str) -> String {
     let mut sum = [0u8; 2];
     s.read_exact(&mut sum).unwrap();
     s.write_all(b"+").unwrap();
-    String::from_utf8(reply).unwrap()
+    // Undo the run-length encoding: `X*N` is X repeated N - 29 more times.
+    let mut text = Vec::new();
+    let mut i = 0;
+    while i < reply.len() {
+        if reply[i] == b'*' && i + 1 < reply.len() {
+            let last = *text.last().unwrap();
+            text.extend(std::iter::repeat_n(last, reply[i + 1] as usize - 29));
+            i += 2;
+        } else {
+            text.push(reply[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(text).unwrap()
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -117,4 +131,22 @@ fn limits_hold_with_a_client() {
     assert!(ask(&mut gdb, "?").starts_with('T'));
     let out = finish(child);
     assert_eq!(out.status.code(), Some(124));
+}
+
+#[test]
+fn bad_checksums_are_refused_and_reads_cut_to_one_reply() {
+    let (child, port) = serve(&[&guest("hello"), "-S", "--history", "0"]);
+    let mut gdb = connect(port);
+    // A bad checksum gets `-` and the session goes on.
+    gdb.write_all(b"$?#00").unwrap();
+    let mut b = [0u8];
+    gdb.read_exact(&mut b).unwrap();
+    assert_eq!(b[0], b'-');
+    assert!(ask(&mut gdb, "?").starts_with('T'));
+    // A read of 4 GiB gets one reply's worth (4 KiB), not a stream of 8 GiB.
+    let m = ask(&mut gdb, "m80000000,ffffffff");
+    assert_eq!(m.len(), 2 * 0x1000);
+    assert_eq!(ask(&mut gdb, "vCont;c"), "W00");
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0));
 }

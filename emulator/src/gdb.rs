@@ -6,7 +6,7 @@
 //! harts keep `Machine::run`'s interleaving whatever gdb stops or steps.
 
 use std::fmt::Write as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -31,6 +31,10 @@ use crate::devices::{self, Finish};
 use crate::hart::{Hart, PRV_M};
 use crate::machine::{Cursor, Event, Machine, Monitor, Stop};
 use crate::trace::Pre;
+
+#[path = "gdb_conn.rs"]
+mod conn;
+use conn::GdbConn;
 
 /// Instructions run between looks at the connection (for Ctrl-C).
 const SLICE: u64 = 100_000;
@@ -638,13 +642,13 @@ enum EventLoop {}
 
 impl run_blocking::BlockingEventLoop for EventLoop {
     type Target = GdbTarget;
-    type Connection = TcpStream;
+    type Connection = GdbConn;
     type StopReason = MultiThreadStopReason<u64>;
 
     #[allow(clippy::type_complexity)]
     fn wait_for_stop_reason(
         target: &mut GdbTarget,
-        conn: &mut TcpStream,
+        conn: &mut GdbConn,
     ) -> Result<
         run_blocking::Event<MultiThreadStopReason<u64>>,
         run_blocking::WaitForStopReasonError<&'static str, std::io::Error>,
@@ -732,7 +736,7 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
             .map_err(err)?;
     }
     let _ = conn.set_nodelay(true);
-    let stub = GdbStub::new(conn);
+    let stub = GdbStub::new(GdbConn::new(conn));
     match stub.run_blocking::<EventLoop>(target) {
         Ok(DisconnectReason::TargetExited(c)) => Ok(GdbEnd::Exited(c)),
         Ok(DisconnectReason::TargetTerminated(_)) => Ok(GdbEnd::Exited(1)),
