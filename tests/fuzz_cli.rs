@@ -17,13 +17,11 @@ fn cases_and_seed(default_cases: u64) -> (u64, u64) {
     )
 }
 
-/// Files the arguments name: a guest, a non-ELF, an empty file, a disk.
+/// The scratch directory rvcow runs in, holding the files the arguments
+/// name: a guest, a non-ELF, an empty file, a disk. Arguments name them by
+/// relative paths, so that whatever rvcow writes stays in the directory.
 struct Files {
     dir: PathBuf,
-    guest: String,
-    text: String,
-    empty: String,
-    disk: String,
 }
 
 impl Files {
@@ -31,37 +29,32 @@ impl Files {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("rvcow-fuzz-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let put = |name: &str, bytes: &[u8]| {
-            let p = dir.join(name);
-            std::fs::write(&p, bytes).unwrap();
-            p.to_str().unwrap().to_string()
-        };
-        let guest = images::guest("hello").to_str().unwrap().to_string();
-        Files {
-            text: put("text.txt", b"not an ELF\n"),
-            empty: put("empty.bin", b""),
-            disk: put("disk.img", &[0u8; 4096]),
-            guest,
-            dir,
-        }
+        std::fs::copy(images::guest("hello"), dir.join("hello.elf")).unwrap();
+        std::fs::write(dir.join("text.txt"), b"not an ELF\n").unwrap();
+        std::fs::write(dir.join("empty.bin"), b"").unwrap();
+        std::fs::write(dir.join("disk.img"), [0u8; 4096]).unwrap();
+        Files { dir }
     }
 
-    fn path(&self, rng: &mut fastrand::Rng) -> String {
-        let scratch = self.dir.join(format!("out{}", rng.u8(..4)));
-        [
-            self.guest.clone(),
-            self.text.clone(),
-            self.empty.clone(),
-            self.disk.clone(),
-            "/nonexistent".into(),
-            "/".into(),
-            "/dev/null".into(),
-            "/dev/full".into(),
-            String::new(),
-            scratch.to_str().unwrap().to_string(),
-            format!("{}/%h.trace", self.dir.display()),
-        ][rng.usize(..11)]
-        .clone()
+    /// A path to read, or with `write`, one rvcow may create or write.
+    fn path(&self, rng: &mut fastrand::Rng, write: bool) -> String {
+        let mut v = vec![
+            "./hello.elf",
+            "./text.txt",
+            "./empty.bin",
+            "./disk.img",
+            "./out0",
+            "./out1/",
+            "./%h.trace",
+            ".",
+            "",
+            "/dev/null",
+            "/dev/full",
+        ];
+        if !write {
+            v.extend(["/nonexistent", "/", "/dev/zero"]);
+        }
+        pick(rng, &v).to_string()
     }
 }
 
@@ -132,7 +125,7 @@ fn text(rng: &mut fastrand::Rng) -> String {
 fn argv(rng: &mut fastrand::Rng, f: &Files) -> Vec<String> {
     let mut v = Vec::new();
     if rng.u8(..4) != 0 {
-        v.push(f.path(rng));
+        v.push(f.path(rng, false));
     }
     for _ in 0..rng.usize(..6) {
         let opt = pick(
@@ -205,10 +198,11 @@ fn argv(rng: &mut fastrand::Rng, f: &Files) -> Vec<String> {
             }
             "--drive" | "--bios" | "-bios" | "--trace-file" | "--symbols" | "--dump-image" => {
                 v.push(opt.into());
+                let write = matches!(opt, "--drive" | "--trace-file" | "--dump-image");
                 v.push(if rng.u8(..8) == 0 {
                     "none".into()
                 } else {
-                    f.path(rng)
+                    f.path(rng, write)
                 });
             }
             "--global" | "-global" | "--append" | "-append" | "--run" | "--expect" | "--prompt"
@@ -225,13 +219,17 @@ fn argv(rng: &mut fastrand::Rng, f: &Files) -> Vec<String> {
             _ => v.push(opt.into()),
         }
     }
-    // Now and then a character of an argument changes.
+    // Now and then a character of an argument changes; never into a `/`
+    // nor in an absolute path, so that rvcow writes only in its directory.
     if !v.is_empty() && rng.u8(..6) == 0 {
         let i = rng.usize(..v.len());
         let mut chars: Vec<char> = v[i].chars().collect();
-        if !chars.is_empty() {
+        if !chars.is_empty() && chars[0] != '/' {
             let at = rng.usize(..chars.len());
-            chars[at] = rng.u8(32..127) as char;
+            chars[at] = match rng.u8(32..127) {
+                b'/' => '_',
+                c => c as char,
+            };
         }
         v[i] = chars.into_iter().collect();
     }
@@ -243,8 +241,9 @@ fn argv(rng: &mut fastrand::Rng, f: &Files) -> Vec<String> {
 }
 
 /// Runs rvcow with `args`; None when it did not end within 60 s.
-fn run(args: &[String]) -> Option<Output> {
+fn run(dir: &Path, args: &[String]) -> Option<Output> {
     let child = Command::new(env!("CARGO_BIN_EXE_rvcow"))
+        .current_dir(dir)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -275,7 +274,7 @@ fn fuzz_cli() {
     for case in 0..cases {
         let args = argv(&mut rng, &files);
         let what = format!("case {case} (seed {seed}): rvcow {args:?}");
-        let out = run(&args).unwrap_or_else(|| panic!("{what}: hangs"));
+        let out = run(&files.dir, &args).unwrap_or_else(|| panic!("{what}: hangs"));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!err.contains("panicked"), "{what}: {err}");
         let code = out
