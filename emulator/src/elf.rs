@@ -172,9 +172,7 @@ pub fn header(bytes: &[u8]) -> Result<Header, ElfError> {
 }
 
 fn truncated(what: &str) -> ElfError {
-    ElfError::Malformed(format!(
-        "{what} extend past the end of the file (truncated?)"
-    ))
+    ElfError::Malformed(format!("the file ends inside {what} (truncated?)"))
 }
 
 /// The program headers (`e_phentsize` is taken as 56, as QEMU does).

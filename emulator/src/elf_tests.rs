@@ -145,11 +145,11 @@ fn rejects_bad_images() {
     let headers_cut = &elf(2, RISCV, 0x8000_0000, 0x8000_0000, &[0; 4], 4)[..100];
     assert_eq!(
         load(headers_cut, &mut r).unwrap_err().to_string(),
-        "malformed ELF: the program headers extend past the end of the file (truncated?)"
+        "malformed ELF: the file ends inside the program headers (truncated?)"
     );
     assert_eq!(
         load(&headers_cut[..40], &mut r).unwrap_err().to_string(),
-        "malformed ELF: the ELF header extend past the end of the file (truncated?)"
+        "malformed ELF: the file ends inside the ELF header (truncated?)"
     );
     // Nothing was written by the failed loads.
     assert!(r.data.iter().all(|&b| b == 0xaa));
