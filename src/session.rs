@@ -160,7 +160,7 @@ impl Session {
     }
 
     /// The limit outcome once `--max-insns` or `--timeout` ran out.
-    pub fn limit(&self, m: &Machine) -> Option<Outcome> {
+    fn limit(&self, m: &Machine) -> Option<Outcome> {
         if let Some(max) = self.cfg.max_insns {
             if m.executed >= max {
                 return Some(Outcome::Limit(format!(

@@ -208,7 +208,7 @@ fn state(h: &Hart) -> State {
 
 #[test]
 fn fuzz_exec() {
-    let (cases, seed) = cases_and_seed(150);
+    let (cases, seed) = cases_and_seed(100);
     println!("fuzz exec: {cases} cases, seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut modes = [0u64; 4];
