@@ -150,3 +150,14 @@ fn bad_checksums_are_refused_and_reads_cut_to_one_reply() {
     let out = finish(child);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn run_types_commands_under_gdb() {
+    // The bundled xv6 with no gdb attached: --run types at the prompt and
+    // --expect sees the command's output (not its echo).
+    let (child, _) = serve(&["--run", "echo gdb run", "--expect", "\ngdb run\n"]);
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0));
+    let console = String::from_utf8_lossy(&out.stdout);
+    assert!(console.contains("$ echo gdb run\ngdb run\n"), "{console}");
+}
