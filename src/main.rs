@@ -212,15 +212,22 @@ fn main() -> ExitCode {
 }
 
 /// Prints `--help` and `--version`, or a command line that does not parse in
-/// one line (clap's first), with exit status 2.
+/// one line, with exit status 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     if !e.use_stderr() {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
+    // clap's message without its usage lines, joined into one.
     let text = e.render().to_string();
-    let line = text.lines().next().unwrap_or("bad command line");
-    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ").replace(" tip: ", "; ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
     eprintln!("rvcow: {line} (see --help)");
     ExitCode::from(EXIT_USAGE)
 }

@@ -140,7 +140,7 @@ fn odd_option_values_are_refused_in_one_line() {
     let out = rvcow(&[&spin, "--no-such-option"]);
     assert_eq!(
         one_line_error(&out, 2),
-        "rvcow: unexpected argument '--no-such-option' found (see --help)"
+        "rvcow: unexpected argument '--no-such-option' found; to pass '--no-such-option' as a value, use '-- --no-such-option' (see --help)"
     );
     // Help and version are no errors.
     let out = rvcow(&["--version"]);
@@ -231,5 +231,19 @@ fn smaller_errors_name_the_file() {
     assert_eq!(
         one_line_error(&out, 1),
         "rvcow: /dev/full: cannot write the trace: No space left on device"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line_with_what_is_missing() {
+    let out = rvcow(&["-S"]);
+    assert_eq!(
+        one_line_error(&out, 2),
+        "rvcow: the following required arguments were not provided: --gdb <PORT> (see --help)"
+    );
+    let out = rvcow(&["--max-insn", "5"]);
+    assert_eq!(
+        one_line_error(&out, 2),
+        "rvcow: unexpected argument '--max-insn' found; a similar argument exists: '--max-insns' (see --help)"
     );
 }
