@@ -503,7 +503,22 @@ fn setup_trace(
     }
     let window = Arc::new(Window::new(args.trace_start, args.trace_count));
     let open = |path: &str| -> Result<SharedWriter, String> {
-        let f = std::fs::File::create(path).map_err(|e| format!("{path}: {}", io_reason(&e)))?;
+        let fail = |e: std::io::Error| match e.raw_os_error() {
+            Some(n) if n == rustix::io::Errno::NXIO.raw_os_error() => {
+                format!("{path}: a FIFO with no reader")
+            }
+            _ => format!("{path}: {}", io_reason(&e)),
+        };
+        // Opened without blocking (a FIFO with no reader fails at once),
+        // then written with blocking writes.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path)
+            .map_err(fail)?;
+        rustix::fs::fcntl_setfl(&f, rustix::fs::OFlags::empty()).map_err(|e| fail(e.into()))?;
         Ok(SharedWriter::new(Box::new(f), path, failed))
     };
     // One buffered stream for all harts, so lines keep their order; or one per hart.

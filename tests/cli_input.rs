@@ -232,6 +232,20 @@ fn smaller_errors_name_the_file() {
         one_line_error(&out, 1),
         "rvcow: /dev/full: cannot write the trace: No space left on device"
     );
+    // A FIFO nobody reads would block the open.
+    let fifo = scratch("trace-fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let fifo = fifo.to_str().unwrap();
+    let out = rvcow(&[&spin, "--trace", "--trace-file", fifo, "--max-insns", "10"]);
+    assert_eq!(
+        one_line_error(&out, 1),
+        format!("rvcow: {fifo}: a FIFO with no reader")
+    );
 }
 
 #[test]
