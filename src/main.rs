@@ -7,20 +7,29 @@ use clap::Parser;
 use emulator::devices::Disk;
 use emulator::gdb::GdbEnd;
 use emulator::history;
-use emulator::machine::{BootError, Config, Machine};
-use emulator::symbols::Symbols;
+use emulator::machine::{BootError, Config, Event, Machine};
+use emulator::symbols::{Symbols, SymbolsError};
 use emulator::trace::{self, Filter, Tracer, Window};
 use session::{Outcome, Session, SessionConfig};
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::cell::RefCell;
+use std::io::{BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Exit status when a run ends on its time or instruction limit.
 const EXIT_LIMIT: u8 = 124;
-/// Exit status for bad input (missing or malformed files, bad options).
+/// Exit status for bad input (missing or malformed files, bad option values).
 const EXIT_BAD_INPUT: u8 = 1;
+/// Exit status for a command line that does not parse (clap's).
+const EXIT_USAGE: u8 = 2;
+/// RAM sizes the board takes, in MiB.
+const RAM_MIB: std::ops::RangeInclusive<u64> = 16..=8192;
+/// Largest `--symbols` file read.
+const MAX_SYMBOLS_FILE: u64 = 1 << 30;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,7 +83,7 @@ struct Args {
     run: Vec<String>,
 
     /// Exit 0 as soon as this text appears on the console.
-    #[arg(long, value_name = "PATTERN")]
+    #[arg(long, value_name = "PATTERN", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     expect: Option<String>,
 
     /// The shell prompt that --run waits for.
@@ -82,8 +91,8 @@ struct Args {
     prompt: String,
 
     /// Give up after this many seconds of wall time.
-    #[arg(long, value_name = "SECS")]
-    timeout: Option<f64>,
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    timeout: Option<Duration>,
 
     /// Give up after this many retired instructions (all harts).
     #[arg(long, value_name = "N")]
@@ -162,13 +171,25 @@ fn parse_mib(s: &str) -> Result<u64, String> {
         Some(n) => (n, 1024),
         None => (s.strip_suffix(['M', 'm']).unwrap_or(s), 1),
     };
-    num.parse::<u64>()
-        .map(|n| n * mul)
-        .map_err(|_| format!("'{s}' is not a size in MiB"))
+    let n = num
+        .parse::<u64>()
+        .map_err(|_| format!("'{s}' is not a size in MiB"))?;
+    n.checked_mul(mul)
+        .ok_or_else(|| format!("'{s}' is too large a size"))
+}
+
+/// `--timeout`: seconds, finite and not negative.
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+        .ok_or_else(|| format!("'{s}' is not a number of seconds (0 or more)"))
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // gdbstub logs each odd packet, which then ends the session with a line.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,gdbstub=off"))
+        .init();
     // QEMU spells some options with one dash.
     let argv = std::env::args_os().map(|a| match a.to_str() {
         Some("-global") => "--global".into(),
@@ -177,7 +198,10 @@ fn main() -> ExitCode {
         Some("-smp") => "--smp".into(),
         _ => a,
     });
-    let args = Args::parse_from(argv);
+    let args = match Args::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(e) => return usage_error(e),
+    };
     match run(args) {
         Ok(code) => code,
         Err(msg) => {
@@ -187,20 +211,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints `--help` and `--version`, or a command line that does not parse in
+/// one line, with exit status 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    // clap's message without its usage lines, joined into one.
+    let text = e.render().to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ").replace(" tip: ", "; ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    eprintln!("rvcow: {line} (see --help)");
+    ExitCode::from(EXIT_USAGE)
+}
+
 fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(dir) = &args.dump_image {
         dump_image(dir)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if !RAM_MIB.contains(&args.memory) {
+        return Err(format!(
+            "-m {}: RAM must be {} to {} MiB",
+            args.memory,
+            RAM_MIB.start(),
+            RAM_MIB.end()
+        ));
+    }
+    let ram_size = args.memory << 20;
     let (kernel_name, kernel) = match &args.kernel {
-        Some(path) => {
-            let name = path.display().to_string();
-            let bytes = std::fs::read(path).map_err(|e| format!("{name}: {}", io_reason(&e)))?;
-            (name, bytes)
-        }
+        Some(path) => (path.display().to_string(), read_input(path, ram_size)?),
         None => ("bundled kernel".to_string(), images::KERNEL_ELF.to_vec()),
     };
-    let symbols = Arc::new(load_symbols(&args, &kernel)?);
     let mut virtio_modern = args.virtio_modern;
     for g in &args.global {
         match g.as_str() {
@@ -210,9 +259,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     let bios = match &args.bios {
-        Some(p) if p.as_os_str() != "none" => {
-            Some(std::fs::read(p).map_err(|e| format!("{}: {}", p.display(), io_reason(&e)))?)
-        }
+        Some(p) if p.as_os_str() != "none" => Some(read_input(p, ram_size)?),
         _ => None,
     };
     let disk = match &args.drive {
@@ -222,8 +269,10 @@ fn run(args: Args) -> Result<ExitCode, String> {
         None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
         None => None,
     };
+    let (symbols, warnings) = load_symbols(&args, &kernel_name, &kernel)?;
+    let symbols = Arc::new(symbols);
     let cfg = Config {
-        ram_size: args.memory << 20,
+        ram_size,
         harts: args.smp,
         kernel,
         bios,
@@ -236,44 +285,61 @@ fn run(args: Args) -> Result<ExitCode, String> {
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
         BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
     })?;
+    // After the boot checks, so that a kernel refused gets one line.
+    for w in warnings {
+        eprintln!("rvcow: warning: {w}");
+    }
     if args.realtime {
         machine.set_realtime();
     }
-    let mut traces = setup_trace(&args, &mut machine, &symbols)?;
+    // The first trace write that failed, which ends the run.
+    let trace_failed = Arc::new(OnceLock::new());
+    let mut traces = setup_trace(&args, &mut machine, &symbols, &trace_failed)?;
     let started = Instant::now();
-    if let Some(port) = args.gdb {
-        let (mut machine, end) =
-            emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
-        for t in &mut traces {
-            let _ = t.flush();
-        }
-        let code = match end? {
-            GdbEnd::Exited(c) => c,
-            GdbEnd::Killed => 0,
-        };
-        if let Some(msg) = history::fatal_trap(&machine, &symbols) {
-            eprintln!("rvcow: {msg}");
-            print_history(&machine, &symbols, args.history);
-        }
-        finish(&mut machine, &args, started);
-        return Ok(ExitCode::from(code));
-    }
     let session = Session::new(SessionConfig {
         commands: args.run.clone(),
         expect: args.expect.clone(),
         prompt: args.prompt.clone(),
-        timeout: args.timeout.map(std::time::Duration::from_secs_f64),
+        timeout: args.timeout,
         max_insns: args.max_insns,
         stdin: args.run.is_empty(),
+        failed: trace_failed.clone(),
     });
-    let raw = args.run.is_empty().then(terminal::RawMode::enter);
-    let mut outcome = session.run(&mut machine);
-    drop(raw);
+    let (mut machine, mut outcome) = match args.gdb {
+        Some(port) => {
+            machine.set_insn_limit(args.max_insns);
+            let ended = Rc::new(RefCell::new(None));
+            let console = GdbConsole {
+                session,
+                ended: ended.clone(),
+            };
+            let (machine, end) =
+                emulator::gdb::serve(machine, port, args.wait_gdb, Box::new(console));
+            let outcome = match (ended.take(), end?) {
+                (Some(outcome), _) => outcome,
+                (None, GdbEnd::Exited(c)) => Outcome::Exit(c),
+                (None, GdbEnd::Killed) => Outcome::Exit(0),
+            };
+            (machine, outcome)
+        }
+        None => {
+            let raw = args.run.is_empty().then(terminal::RawMode::enter);
+            let outcome = session.run(&mut machine);
+            drop(raw);
+            (machine, outcome)
+        }
+    };
     for t in &mut traces {
         let _ = t.flush();
     }
     if let Some(msg) = history::fatal_trap(&machine, &symbols) {
         outcome = Outcome::Failed(msg);
+    }
+    // A trace lost is the run's failure, whatever the guest did.
+    if let Some(msg) = trace_failed.get() {
+        eprintln!("rvcow: {msg}");
+        finish(&mut machine, &args, started);
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     let code = match &outcome {
         Outcome::Exit(code) => *code,
@@ -315,6 +381,35 @@ fn run(args: Args) -> Result<ExitCode, String> {
     Ok(ExitCode::from(code))
 }
 
+/// The session as gdb's console: its limits hold with gdb attached, and
+/// the outcome that ended the run is kept for the exit status.
+struct GdbConsole {
+    session: Session,
+    ended: Rc<RefCell<Option<Outcome>>>,
+}
+
+impl emulator::gdb::Console for GdbConsole {
+    fn feed(&mut self, m: &mut Machine) {
+        self.session.feed(m);
+    }
+
+    fn after(&mut self, m: &mut Machine, event: Option<Event>) -> Option<u8> {
+        let outcome = self.session.after(m, event)?;
+        let status = match &outcome {
+            Outcome::Exit(c) => *c,
+            Outcome::Matched => 0,
+            Outcome::Limit(_) => EXIT_LIMIT,
+            Outcome::Failed(_) | Outcome::Panic { .. } => 1,
+        };
+        *self.ended.borrow_mut() = Some(outcome);
+        Some(status)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.session.deadline()
+    }
+}
+
 /// Writes the disk back and prints `--stats`.
 fn finish(machine: &mut Machine, args: &Args, started: Instant) {
     if let Err(e) = machine.flush_disk() {
@@ -325,20 +420,31 @@ fn finish(machine: &mut Machine, args: &Args, started: Instant) {
     }
 }
 
-/// The kernel's symbols and those of every `--symbols` ELF.
-fn load_symbols(args: &Args, kernel: &[u8]) -> Result<Symbols, String> {
+/// The kernel's symbols and those of every `--symbols` ELF, and warnings
+/// for symbol tables that cannot be read (symbols are optional).
+fn load_symbols(
+    args: &Args,
+    kernel_name: &str,
+    kernel: &[u8],
+) -> Result<(Symbols, Vec<String>), String> {
     let mut s = Symbols::new();
-    // A kernel without a symbol table is fine; a malformed one failed to boot already.
-    let _ = s.add_kernel(kernel);
+    let mut warnings = Vec::new();
+    // A kernel that is no ELF (a raw image) has no symbols.
+    if let Err(e @ SymbolsError::Unreadable(_)) = s.add_kernel(kernel) {
+        warnings.push(format!("{kernel_name}: {e}"));
+    }
     for p in &args.symbols {
-        let bytes = std::fs::read(p).map_err(|e| format!("{}: {}", p.display(), io_reason(&e)))?;
-        s.add_user(&bytes)
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        let bytes = read_input(p, MAX_SYMBOLS_FILE)?;
+        match s.add_user(&bytes) {
+            Ok(()) => {}
+            Err(e @ SymbolsError::Unreadable(_)) => warnings.push(format!("{}: {e}", p.display())),
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        }
     }
     if args.kernel.is_none() && args.symbols.is_empty() {
         add_bundled_programs(&mut s);
     }
-    Ok(s)
+    Ok((s, warnings))
 }
 
 /// The symbols of every program on the bundled file system (they keep their
@@ -364,6 +470,7 @@ fn setup_trace(
     args: &Args,
     m: &mut Machine,
     symbols: &Arc<Symbols>,
+    failed: &Arc<OnceLock<String>>,
 ) -> Result<Vec<SharedWriter>, String> {
     let filtered = !args.trace_harts.is_empty()
         || args.trace_priv.is_some()
@@ -396,14 +503,29 @@ fn setup_trace(
     }
     let window = Arc::new(Window::new(args.trace_start, args.trace_count));
     let open = |path: &str| -> Result<SharedWriter, String> {
-        let f = std::fs::File::create(path).map_err(|e| format!("{path}: {}", io_reason(&e)))?;
-        Ok(SharedWriter::new(Box::new(f)))
+        let fail = |e: std::io::Error| match e.raw_os_error() {
+            Some(n) if n == rustix::io::Errno::NXIO.raw_os_error() => {
+                format!("{path}: a FIFO with no reader")
+            }
+            _ => format!("{path}: {}", io_reason(&e)),
+        };
+        // Opened without blocking (a FIFO with no reader fails at once),
+        // then written with blocking writes.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path)
+            .map_err(fail)?;
+        rustix::fs::fcntl_setfl(&f, rustix::fs::OFlags::empty()).map_err(|e| fail(e.into()))?;
+        Ok(SharedWriter::new(Box::new(f), path, failed))
     };
     // One buffered stream for all harts, so lines keep their order; or one per hart.
     let shared = match &args.trace_file {
         Some(p) if !p.contains("%h") => open(p)?,
-        Some(_) => SharedWriter::new(Box::new(std::io::sink())),
-        None => SharedWriter::new(Box::new(std::io::stderr())),
+        Some(_) => SharedWriter::new(Box::new(std::io::sink()), "", failed),
+        None => SharedWriter::new(Box::new(std::io::stderr()), "stderr", failed),
     };
     let mut outputs = vec![shared.clone()];
     for h in &mut m.harts {
@@ -439,8 +561,54 @@ fn print_history(m: &Machine, symbols: &Symbols, n: usize) {
     }
 }
 
+/// Reads an input file (kernel, firmware, symbols): a regular file of at
+/// most `limit` bytes, checked before anything is read. Opening never
+/// blocks (a FIFO without a writer).
+fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let name = path.display();
+    let fail = |e: std::io::Error| format!("{name}: {}", io_reason(&e));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if meta.is_dir() {
+        return Err(format!("{name}: is a directory"));
+    }
+    if !meta.is_file() {
+        return Err(format!("{name}: not a regular file"));
+    }
+    let too_big = |len: u64| {
+        format!(
+            "{name}: {len} bytes is larger than {} MiB{}",
+            limit >> 20,
+            if limit == MAX_SYMBOLS_FILE {
+                ""
+            } else {
+                " of RAM"
+            }
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Writes the bundled kernel.elf and fs.img into `dir`, for use with QEMU.
 fn dump_image(dir: &std::path::Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "--dump-image {}: exists and is not a directory",
+            dir.display()
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {}", dir.display(), io_reason(&e)))?;
     for (name, bytes) in [
         ("kernel.elf", images::KERNEL_ELF),
@@ -454,22 +622,48 @@ fn dump_image(dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A buffered writer shared by the harts' tracers.
+/// A buffered writer shared by the harts' tracers. Its first write error is
+/// kept in `failed` (one line naming the output).
 #[derive(Clone)]
-struct SharedWriter(Arc<Mutex<BufWriter<Box<dyn Write + Send>>>>);
+struct SharedWriter {
+    out: Arc<Mutex<BufWriter<Box<dyn Write + Send>>>>,
+    name: Arc<str>,
+    failed: Arc<OnceLock<String>>,
+}
 
 impl SharedWriter {
-    fn new(w: Box<dyn Write + Send>) -> SharedWriter {
-        SharedWriter(Arc::new(Mutex::new(BufWriter::new(w))))
+    fn new(w: Box<dyn Write + Send>, name: &str, failed: &Arc<OnceLock<String>>) -> SharedWriter {
+        SharedWriter {
+            out: Arc::new(Mutex::new(BufWriter::new(w))),
+            name: name.into(),
+            failed: failed.clone(),
+        }
+    }
+
+    fn note<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            let _ = self.failed.set(format!(
+                "{}: cannot write the trace: {}",
+                self.name,
+                io_reason(e)
+            ));
+        }
+        r
     }
 }
 
 impl Write for SharedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+        let r = self
+            .out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write(buf);
+        self.note(r)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+        let r = self.out.lock().unwrap_or_else(|e| e.into_inner()).flush();
+        self.note(r)
     }
 }
 
@@ -479,6 +673,12 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::IsADirectory => "is a directory".into(),
-        _ => e.to_string(),
+        _ => {
+            let text = e.to_string();
+            match text.split_once(" (os error") {
+                Some((reason, _)) => reason.to_string(),
+                None => text,
+            }
+        }
     }
 }

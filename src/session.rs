@@ -6,6 +6,7 @@ use emulator::machine::{Event, Machine};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Instructions per `Machine::run` call between looks at the console.
@@ -28,6 +29,9 @@ pub struct SessionConfig {
     pub max_insns: Option<u64>,
     /// Forward the host's stdin to the guest.
     pub stdin: bool,
+    /// A failure outside the machine (a trace that cannot be written): once
+    /// set, the run ends with it.
+    pub failed: Arc<OnceLock<String>>,
 }
 
 /// How a session ended.
@@ -59,6 +63,8 @@ pub struct Session {
     escape: bool,
     /// The first line of a kernel panic, and the instruction count it appeared at.
     panic: Option<(String, u64)>,
+    /// When the session started (for `--timeout`).
+    started: Instant,
 }
 
 impl Session {
@@ -73,83 +79,109 @@ impl Session {
             stdin,
             escape: false,
             panic: None,
+            started: Instant::now(),
         }
     }
 
     /// Runs `m` until the guest powers off, `--expect` matches, or a limit ends it.
     pub fn run(mut self, m: &mut Machine) -> Outcome {
-        let start = Instant::now();
-        let mut stdout = std::io::stdout();
+        m.set_insn_limit(self.cfg.max_insns);
         loop {
-            while let Some(&b) = self.input.front() {
-                if !m.push_input(b) {
-                    break;
-                }
-                self.input.pop_front();
-            }
+            self.feed(m);
             let mut chunk = CHUNK;
             if let Some(max) = self.cfg.max_insns {
                 chunk = chunk.min(max.saturating_sub(m.executed)).max(1);
             }
             let event = m.run(chunk);
-            let out = m.take_output();
-            if !out.is_empty() {
-                let _ = stdout.write_all(&out);
-                let _ = stdout.flush();
-                if let Some(done) = self.observe(&out, m.executed) {
-                    return done;
-                }
-            }
-            match event {
-                Event::Finished(Finish::Pass) => return self.powered_off(0),
-                Event::Finished(Finish::Fail(code)) => return self.powered_off(code as u8),
-                Event::Finished(Finish::Reset) => {}
-                Event::Tohost(code) => {
-                    return self.powered_off(if code == 0 { 0 } else { (code as u8).max(1) })
-                }
-                Event::Deadlock => {
-                    if let Some(done) = self.wait_for_input(None) {
-                        return done;
-                    }
-                }
-                Event::Idle => {
-                    if self.stdin.is_some() && self.input.is_empty() {
-                        if let Some(done) = self.wait_for_input(Some(Duration::from_millis(10))) {
-                            return done;
-                        }
-                    }
-                }
-                Event::Budget => {}
-            }
-            if let Some(done) = self.poll_stdin() {
+            if let Some(done) = self.after(m, Some(event)) {
                 return done;
             }
-            if let Some((_, at)) = &self.panic {
-                if m.executed >= at + PANIC_GRACE {
-                    return self.panicked().expect("a panic was seen");
-                }
+        }
+    }
+
+    /// Types pending input as fast as the UART's FIFO drains.
+    pub fn feed(&mut self, m: &mut Machine) {
+        while let Some(&b) = self.input.front() {
+            if !m.push_input(b) {
+                break;
             }
-            if m.harts.iter().any(|h| h.halted()) {
-                return Outcome::Failed("a hart halted".into());
-            }
-            if let Some(max) = self.cfg.max_insns {
-                if m.executed >= max {
-                    return Outcome::Limit(format!(
-                        "instruction limit of {max} reached{}",
-                        self.waiting_for()
-                    ));
-                }
-            }
-            if let Some(t) = self.cfg.timeout {
-                if start.elapsed() >= t {
-                    return Outcome::Limit(format!(
-                        "timeout after {} s{}",
-                        t.as_secs_f64(),
-                        self.waiting_for()
-                    ));
-                }
+            self.input.pop_front();
+        }
+    }
+
+    /// After a run of `m` that ended with `event` (None: a debugger stopped
+    /// it): copies the console out, looks at how the guest ended, reads host
+    /// input and checks the limits. The outcome when the session is over.
+    pub fn after(&mut self, m: &mut Machine, event: Option<Event>) -> Option<Outcome> {
+        let out = m.take_output();
+        if !out.is_empty() {
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(&out);
+            let _ = stdout.flush();
+            if let Some(done) = self.observe(&out, m.executed) {
+                return Some(done);
             }
         }
+        match event {
+            Some(Event::Finished(Finish::Pass)) => return Some(self.powered_off(0)),
+            Some(Event::Finished(Finish::Fail(code))) => return Some(self.powered_off(code as u8)),
+            Some(Event::Tohost(code)) => {
+                return Some(self.powered_off(if code == 0 { 0 } else { (code as u8).max(1) }))
+            }
+            Some(Event::Deadlock) => {
+                if let Some(done) = self.wait_for_input(None) {
+                    return Some(done);
+                }
+            }
+            Some(Event::Idle) => {
+                if self.stdin.is_some() && self.input.is_empty() {
+                    if let Some(done) = self.wait_for_input(Some(Duration::from_millis(10))) {
+                        return Some(done);
+                    }
+                }
+            }
+            Some(Event::Finished(Finish::Reset) | Event::Budget) | None => {}
+        }
+        if let Some(done) = self.poll_stdin() {
+            return Some(done);
+        }
+        if let Some((_, at)) = &self.panic {
+            if m.executed >= at + PANIC_GRACE {
+                return self.panicked();
+            }
+        }
+        if let Some(msg) = self.cfg.failed.get() {
+            return Some(Outcome::Failed(msg.clone()));
+        }
+        if m.harts.iter().any(|h| h.halted()) {
+            return Some(Outcome::Failed("a hart halted".into()));
+        }
+        self.limit(m)
+    }
+
+    /// The limit outcome once `--max-insns` or `--timeout` ran out.
+    fn limit(&self, m: &Machine) -> Option<Outcome> {
+        if let Some(max) = self.cfg.max_insns {
+            if m.executed >= max {
+                return Some(Outcome::Limit(format!(
+                    "instruction limit of {max} reached{}",
+                    self.waiting_for()
+                )));
+            }
+        }
+        let t = self.cfg.timeout?;
+        (self.started.elapsed() >= t).then(|| {
+            Outcome::Limit(format!(
+                "timeout after {} s{}",
+                t.as_secs_f64(),
+                self.waiting_for()
+            ))
+        })
+    }
+
+    /// When `--timeout` runs out, if it is set.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.started.checked_add(self.cfg.timeout?)
     }
 
     /// Looks at new console output: --expect, the prompt, kernel panics.
@@ -329,6 +361,7 @@ mod tests {
             prompt: "$ ".into(),
             timeout: None,
             max_insns: None,
+            failed: Arc::default(),
             stdin: false,
         })
     }

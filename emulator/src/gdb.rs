@@ -5,14 +5,11 @@
 //! Breakpoints are pc checks, so they cost nothing while none is set; the
 //! harts keep `Machine::run`'s interleaving whatever gdb stops or steps.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::num::NonZeroUsize;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gdbstub::arch::{Arch, Registers};
 use gdbstub::common::{Signal, Tid};
@@ -34,6 +31,10 @@ use crate::devices::{self, Finish};
 use crate::hart::{Hart, PRV_M};
 use crate::machine::{Cursor, Event, Machine, Monitor, Stop};
 use crate::trace::Pre;
+
+#[path = "gdb_conn.rs"]
+mod conn;
+use conn::GdbConn;
 
 /// Instructions run between looks at the connection (for Ctrl-C).
 const SLICE: u64 = 100_000;
@@ -334,6 +335,19 @@ pub fn write_virt(m: &mut Machine, hart: usize, va: u64, data: &[u8]) -> bool {
     true
 }
 
+/// The console and the run's limits, which hold whether or not gdb is
+/// attached (as a QEMU run's do).
+pub trait Console {
+    /// Before a slice: typed input into the UART.
+    fn feed(&mut self, m: &mut Machine);
+    /// After a slice that ended with `event` (None: gdb's stop, or nothing
+    /// ran): console output, host input, the limits. The exit status when
+    /// the run is over.
+    fn after(&mut self, m: &mut Machine, event: Option<Event>) -> Option<u8>;
+    /// When the run ends whatever happens (a wall-time limit), if ever.
+    fn deadline(&self) -> Option<Instant>;
+}
+
 /// The machine under gdb's control, with its console.
 pub struct GdbTarget {
     m: Machine,
@@ -341,91 +355,54 @@ pub struct GdbTarget {
     cur: Cursor,
     /// The hart the last stop was reported for.
     last: usize,
-    input: Option<Receiver<u8>>,
-    typed: VecDeque<u8>,
+    console: Box<dyn Console>,
 }
 
 impl GdbTarget {
-    /// A target over `m`; `stdin` forwards the host's stdin to the UART.
-    pub fn new(m: Machine, stdin: bool) -> GdbTarget {
+    /// A target over `m`, with `console` outside gdb's control.
+    pub fn new(m: Machine, console: Box<dyn Console>) -> GdbTarget {
         GdbTarget {
             m,
             dbg: Debugger::default(),
             cur: Cursor::default(),
             last: 0,
-            input: stdin.then(spawn_stdin),
-            typed: VecDeque::new(),
+            console,
         }
     }
 
-    /// Copies console output out and input in.
-    fn console(&mut self) {
-        let out = self.m.take_output();
-        if !out.is_empty() {
-            let mut o = std::io::stdout().lock();
-            let _ = o.write_all(&out);
-            let _ = o.flush();
-        }
-        if let Some(rx) = &self.input {
-            loop {
-                match rx.try_recv() {
-                    Ok(b) => self.typed.push_back(b),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.input = None;
-                        break;
-                    }
-                }
-            }
-        }
-        while let Some(&b) = self.typed.front() {
-            if !self.m.push_input(b) {
-                break;
-            }
-            self.typed.pop_front();
-        }
-    }
-
-    /// Runs one slice; the stop to report, if any.
+    /// Runs one slice; the stop to report, if any. The console's end of the
+    /// run (a limit, an awaited text) comes first.
     fn run_slice(&mut self) -> Option<MultiThreadStopReason<u64>> {
-        self.console();
+        self.console.feed(&mut self.m);
         let stop = self.m.run_monitored(&mut self.cur, SLICE, &mut self.dbg);
-        self.console();
-        match stop {
+        let exited = |c: u8| Some(MultiThreadStopReason::Exited(c));
+        let (reason, event) = match stop {
             Stop::Hart(h) => {
                 self.last = h;
-                self.dbg.reason.take()
+                (self.dbg.reason.take(), None)
             }
-            Stop::Board(Event::Finished(Finish::Pass)) => Some(MultiThreadStopReason::Exited(0)),
-            Stop::Board(Event::Finished(Finish::Fail(c))) => {
-                Some(MultiThreadStopReason::Exited(c as u8))
+            Stop::Board(ev @ Event::Finished(Finish::Pass)) => (exited(0), Some(ev)),
+            Stop::Board(ev @ Event::Finished(Finish::Fail(c))) => (exited(c as u8), Some(ev)),
+            Stop::Board(ev @ Event::Tohost(c)) => {
+                (exited(if c == 0 { 0 } else { (c as u8).max(1) }), Some(ev))
             }
-            Stop::Board(Event::Tohost(c)) => Some(MultiThreadStopReason::Exited(if c == 0 {
-                0
-            } else {
-                (c as u8).max(1)
-            })),
             Stop::Board(Event::Deadlock) => {
+                // Only input or gdb can wake the harts: wait for them.
                 std::thread::sleep(Duration::from_millis(10));
-                None
+                (None, Some(Event::Idle))
             }
-            Stop::Board(_) => None,
+            Stop::Board(ev) => (None, Some(ev)),
+        };
+        match self.console.after(&mut self.m, event) {
+            Some(status) => exited(status),
+            None => reason,
         }
     }
-}
 
-fn spawn_stdin() -> Receiver<u8> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        let mut stdin = std::io::stdin().lock();
-        while let Ok(n) = stdin.read(&mut buf) {
-            if n == 0 || buf[..n].iter().any(|&b| tx.send(b).is_err()) {
-                break;
-            }
-        }
-    });
-    rx
+    /// The console's end of the run when nothing runs (waiting for gdb).
+    fn idle_end(&mut self) -> Option<u8> {
+        self.console.after(&mut self.m, None)
+    }
 }
 
 fn hart_of(m: &Machine, t: Tid) -> Result<usize, TargetError<&'static str>> {
@@ -552,8 +529,11 @@ impl MultiThreadSchedulerLocking for GdbTarget {
 
 impl MultiThreadSingleStep for GdbTarget {
     fn set_resume_action_step(&mut self, t: Tid, _s: Option<Signal>) -> Result<(), &'static str> {
-        let h = hart_of(&self.m, t).map_err(|_| "no such hart")?;
-        self.dbg.step = Some(h);
+        // A thread that does not exist steps nothing (an error here would
+        // end the session).
+        if let Ok(h) = hart_of(&self.m, t) {
+            self.dbg.step = Some(h);
+        }
         Ok(())
     }
 }
@@ -662,13 +642,13 @@ enum EventLoop {}
 
 impl run_blocking::BlockingEventLoop for EventLoop {
     type Target = GdbTarget;
-    type Connection = TcpStream;
+    type Connection = GdbConn;
     type StopReason = MultiThreadStopReason<u64>;
 
     #[allow(clippy::type_complexity)]
     fn wait_for_stop_reason(
         target: &mut GdbTarget,
-        conn: &mut TcpStream,
+        conn: &mut GdbConn,
     ) -> Result<
         run_blocking::Event<MultiThreadStopReason<u64>>,
         run_blocking::WaitForStopReasonError<&'static str, std::io::Error>,
@@ -711,8 +691,13 @@ pub enum GdbEnd {
 /// gdb connects; otherwise the guest runs and stops when gdb connects. When
 /// gdb detaches, the guest runs on to the end. Gives the machine back, with
 /// how the session ended or a one-line error.
-pub fn serve(m: Machine, port: u16, wait: bool, stdin: bool) -> (Machine, Result<GdbEnd, String>) {
-    let mut target = GdbTarget::new(m, stdin);
+pub fn serve(
+    m: Machine,
+    port: u16,
+    wait: bool,
+    console: Box<dyn Console>,
+) -> (Machine, Result<GdbEnd, String>) {
+    let mut target = GdbTarget::new(m, console);
     let end = session(&mut target, port, wait);
     (target.m, end)
 }
@@ -721,13 +706,21 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     let err = |e: std::io::Error| format!("--gdb {port}: {e}");
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("--gdb {port}: cannot listen: {e}"))?;
+    // With port 0 the system picks one: say which.
+    let port = listener.local_addr().map_or(port, |a| a.port());
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
-    listener.set_nonblocking(!wait).map_err(err)?;
+    listener.set_nonblocking(true).map_err(err)?;
     let conn = loop {
         match listener.accept() {
             Ok((c, _)) => break c,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
+                if wait {
+                    // Nothing runs before gdb connects; the limits still hold.
+                    std::thread::sleep(Duration::from_millis(10));
+                    if let Some(c) = target.idle_end() {
+                        return Ok(GdbEnd::Exited(c));
+                    }
+                } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
                     return Ok(GdbEnd::Exited(c));
                 }
             }
@@ -735,8 +728,15 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
         }
     };
     conn.set_nonblocking(false).map_err(err)?;
+    // While gdb holds the machine stopped, a wall-time limit still ends the
+    // run: reading gdb's next packet times out then.
+    if let Some(at) = target.console.deadline() {
+        let left = at.saturating_duration_since(Instant::now());
+        conn.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .map_err(err)?;
+    }
     let _ = conn.set_nodelay(true);
-    let stub = GdbStub::new(conn);
+    let stub = GdbStub::new(GdbConn::new(conn));
     match stub.run_blocking::<EventLoop>(target) {
         Ok(DisconnectReason::TargetExited(c)) => Ok(GdbEnd::Exited(c)),
         Ok(DisconnectReason::TargetTerminated(_)) => Ok(GdbEnd::Exited(1)),
@@ -750,7 +750,15 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
                 }
             }
         }
-        Err(e) => Err(format!("--gdb {port}: {e}")),
+        Err(e) => match target.idle_end() {
+            Some(c) => Ok(GdbEnd::Exited(c)),
+            // gdbstub's message, to its first sentence.
+            None => {
+                let e = e.to_string();
+                let first = e.split(". ").next().unwrap_or(&e);
+                Err(format!("--gdb {port}: session ended: {first}"))
+            }
+        },
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Machine {
     pub executed: u64,
     /// Virtual time advanced with no instructions retired (idle skips), in ticks.
     pub skipped_ticks: u64,
+    /// No run goes past this many executed instructions (`--max-insns`).
+    insn_limit: u64,
     /// Console output not yet taken by [`Machine::take_output`].
     output: Vec<u8>,
     /// Instructions run in the current round towards the next tick.
@@ -211,6 +213,7 @@ impl Machine {
             retired: 0,
             executed: 0,
             skipped_ticks: 0,
+            insn_limit: u64::MAX,
             output: Vec::new(),
             tick_credit: 0,
             realtime: None,
@@ -263,6 +266,12 @@ impl Machine {
         self.realtime = Some(std::time::Instant::now());
     }
 
+    /// Stops every run once `limit` instructions have executed in all
+    /// (`--max-insns`), to the instruction: the last turn is cut short.
+    pub fn set_insn_limit(&mut self, limit: Option<u64>) {
+        self.insn_limit = limit.unwrap_or(u64::MAX);
+    }
+
     /// Console bytes the guest has written since the last call.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.output)
@@ -309,8 +318,8 @@ impl Machine {
             .0
     }
 
-    /// Runs until about `insns` more instructions retire (whole rounds), or an
-    /// event the caller must see.
+    /// Runs until about `insns` more instructions retire (whole rounds), the
+    /// instruction limit, or an event the caller must see.
     pub fn run(&mut self, insns: u64) -> Event {
         // The idle skip at a round start is done by run_monitored.
         match self.run_monitored(&mut Cursor::default(), insns, &mut Unmonitored) {
@@ -474,6 +483,9 @@ fn load_elf_or_raw(bytes: &[u8], base: u64, ram: &mut Ram) -> Result<Loaded, Str
     if bytes.starts_with(b"\x7fELF") {
         return elf::load(bytes, ram).map_err(|e| e.to_string());
     }
+    if bytes.is_empty() {
+        return Err("empty file: nothing to run".into());
+    }
     let end = base + bytes.len() as u64;
     let dst = ram.slice_mut(base, bytes.len()).ok_or_else(|| {
         format!(
@@ -579,7 +591,11 @@ impl Machine {
         loop {
             while cur.hart < self.harts.len() {
                 let h = cur.hart;
-                let mut left = cur.turn.unwrap_or(QUANTUM);
+                let room = self.insn_limit.saturating_sub(self.executed);
+                if room == 0 {
+                    return Stop::Board(Event::Budget);
+                }
+                let mut left = cur.turn.unwrap_or(QUANTUM).min(room);
                 cur.turn = Some(left);
                 while left > 0 || cur.pending.is_some() {
                     let exit = if cur.pending.is_some() || cur.call.is_some() || mon.slow(h) {

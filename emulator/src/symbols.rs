@@ -4,8 +4,11 @@
 
 use std::fmt::Write as _;
 
-use goblin::elf::sym::{STT_FUNC, STT_NOTYPE, STT_OBJECT};
-use goblin::elf::Elf;
+use crate::elf;
+
+const STT_NOTYPE: u8 = 0;
+const STT_OBJECT: u8 = 1;
+const STT_FUNC: u8 = 2;
 
 /// How far past a symbol without a size an address still belongs to it.
 const UNSIZED_REACH: u64 = 0x1000;
@@ -24,24 +27,21 @@ struct Table {
 }
 
 impl Table {
-    fn add(&mut self, elf_bytes: &[u8]) -> Result<(), String> {
-        let elf = Elf::parse(elf_bytes).map_err(|e| format!("not a readable ELF file: {e}"))?;
-        for s in elf.syms.iter() {
-            let kind = s.st_type();
-            if s.st_shndx == 0 || !matches!(kind, STT_FUNC | STT_OBJECT | STT_NOTYPE) {
+    /// Adds the symbols of an ELF whose header `h` is read already; the
+    /// reason when its symbol table cannot be read.
+    fn add(&mut self, bytes: &[u8], h: &elf::Header) -> Result<(), String> {
+        for s in elf::symbols(bytes, h)? {
+            if s.shndx == 0 || !matches!(s.kind, STT_FUNC | STT_OBJECT | STT_NOTYPE) {
                 continue;
             }
-            let Some(raw) = elf.strtab.get_at(s.st_name) else {
-                continue;
-            };
             // Skip local labels and mapping symbols ($x, $d).
-            if raw.is_empty() || raw.starts_with(".L") || raw.starts_with('$') {
+            if s.name.is_empty() || s.name.starts_with(".L") || s.name.starts_with('$') {
                 continue;
             }
             self.syms.push(Sym {
-                addr: s.st_value,
-                size: s.st_size,
-                name: format!("{:#}", rustc_demangle::demangle(raw)),
+                addr: s.value,
+                size: s.size,
+                name: format!("{:#}", rustc_demangle::demangle(&s.name)),
             });
         }
         // Among symbols at one address, the sized one (a function) goes last,
@@ -106,26 +106,30 @@ impl Symbols {
 
     /// Adds the symbols of the kernel (or bare-metal program) ELF, used for
     /// S- and M-mode addresses. An ELF without symbols adds none.
-    pub fn add_kernel(&mut self, elf: &[u8]) -> Result<(), String> {
-        self.kernel.add(elf)
+    pub fn add_kernel(&mut self, elf: &[u8]) -> Result<(), SymbolsError> {
+        let h = elf::header(elf).map_err(SymbolsError::NotElf)?;
+        self.kernel.add(elf, &h).map_err(SymbolsError::Unreadable)
     }
 
     /// Adds the symbols of a user program ELF, used for U-mode addresses.
-    pub fn add_user(&mut self, elf: &[u8]) -> Result<(), String> {
-        let mut table = Table::default();
-        table.add(elf)?;
-        let parsed = Elf::parse(elf).map_err(|e| format!("not a readable ELF file: {e}"))?;
-        let segments = parsed
-            .program_headers
+    /// Errors as [`Symbols::add_kernel`]'s; a program whose symbol table
+    /// cannot be read is still added, to tell programs apart by their bytes.
+    pub fn add_user(&mut self, elf: &[u8]) -> Result<(), SymbolsError> {
+        let h = elf::header(elf).map_err(SymbolsError::NotElf)?;
+        let segments = elf::segments(elf, &h)
+            .map_err(SymbolsError::NotElf)?
             .iter()
-            .filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
-            .filter_map(|ph| {
-                let range = ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize;
-                Some((ph.p_vaddr, elf.get(range)?.to_vec()))
+            .filter(|p| p.p_type == elf::PT_LOAD)
+            .filter_map(|p| {
+                let start = usize::try_from(p.offset).ok()?;
+                let end = start.checked_add(usize::try_from(p.filesz).ok()?)?;
+                Some((p.vaddr, elf.get(start..end)?.to_vec()))
             })
             .collect();
+        let mut table = Table::default();
+        let read = table.add(elf, &h).map_err(SymbolsError::Unreadable);
         self.user.push(Program { table, segments });
-        Ok(())
+        read
     }
 
     /// Whether no symbol was loaded.
@@ -187,6 +191,25 @@ impl Symbols {
             .find(name)
             .or_else(|| self.user.iter().find_map(|p| p.table.find(name)))?;
         Some((s.addr, s.addr + s.size.max(1)))
+    }
+}
+
+/// Why an ELF's symbols were not added. The Display form is one line,
+/// without the file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SymbolsError {
+    /// The file is not a usable ELF at all.
+    NotElf(elf::ElfError),
+    /// The ELF is fine but its symbol table cannot be read (a warning).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for SymbolsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SymbolsError::NotElf(e) => write!(f, "{e}"),
+            SymbolsError::Unreadable(why) => write!(f, "symbols not read: {why}"),
+        }
     }
 }
 
