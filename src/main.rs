@@ -1,9 +1,11 @@
 //! rvcow: boot a RISC-V kernel on an emulated QEMU `virt` machine.
 
+mod qemu;
 mod session;
+mod signals;
 mod terminal;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use emulator::devices::Disk;
 use emulator::gdb::GdbEnd;
 use emulator::history;
@@ -155,6 +157,10 @@ struct Args {
     /// With --gdb: wait for gdb before the first instruction.
     #[arg(short = 'S', requires = "gdb", help_heading = "Debugging")]
     wait_gdb: bool,
+
+    /// Exit when the guest resets instead of rebooting it (QEMU's -no-reboot).
+    #[arg(long)]
+    no_reboot: bool,
 }
 
 fn parse_mib(s: &str) -> Result<u64, String> {
@@ -169,14 +175,18 @@ fn parse_mib(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    // QEMU spells some options with one dash.
-    let argv = std::env::args_os().map(|a| match a.to_str() {
-        Some("-global") => "--global".into(),
-        Some("-bios") => "--bios".into(),
-        Some("-append") => "--append".into(),
-        Some("-smp") => "--smp".into(),
-        _ => a,
-    });
+    // QEMU's options (rvcow can stand in for qemu-system-riscv64) become rvcow's own.
+    let argv = match qemu::translate(std::env::args_os().collect(), &Args::command()) {
+        Ok(qemu::Translated::Run(argv)) => argv,
+        Ok(qemu::Translated::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("rvcow: {msg}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let args = Args::parse_from(argv);
     match run(args) {
         Ok(code) => code,
@@ -240,16 +250,23 @@ fn run(args: Args) -> Result<ExitCode, String> {
         machine.set_realtime();
     }
     let mut traces = setup_trace(&args, &mut machine, &symbols)?;
+    let stop = signals::Stop::install()?;
     let started = Instant::now();
     if let Some(port) = args.gdb {
-        let (mut machine, end) =
-            emulator::gdb::serve(machine, port, args.wait_gdb, args.run.is_empty());
+        let (mut machine, end) = emulator::gdb::serve(
+            machine,
+            port,
+            args.wait_gdb,
+            args.run.is_empty(),
+            stop.flag.clone(),
+        );
         for t in &mut traces {
             let _ = t.flush();
         }
         let code = match end? {
             GdbEnd::Exited(c) => c,
             GdbEnd::Killed => 0,
+            GdbEnd::Stopped => stopped(&stop),
         };
         if let Some(msg) = history::fatal_trap(&machine, &symbols) {
             eprintln!("rvcow: {msg}");
@@ -265,6 +282,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
         timeout: args.timeout.map(std::time::Duration::from_secs_f64),
         max_insns: args.max_insns,
         stdin: args.run.is_empty(),
+        no_reboot: args.no_reboot,
+        stop: stop.flag.clone(),
     });
     let raw = args.run.is_empty().then(terminal::RawMode::enter);
     let mut outcome = session.run(&mut machine);
@@ -300,6 +319,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
             eprintln!("rvcow: {msg}");
             EXIT_LIMIT
         }
+        Outcome::Stopped => stopped(&stop),
     };
     // A crash, a hang or a limit shows what the harts did last; a guest that
     // powered off cleanly did nothing wrong.
@@ -313,6 +333,13 @@ fn run(args: Args) -> Result<ExitCode, String> {
     }
     finish(&mut machine, &args, started);
     Ok(ExitCode::from(code))
+}
+
+/// Says which signal stopped the run; returns the exit status for it.
+fn stopped(stop: &signals::Stop) -> u8 {
+    let (line, code) = signals::Stop::report(stop.signal().unwrap_or(signal_hook::consts::SIGTERM));
+    eprintln!("\r\nrvcow: {line}\r");
+    code
 }
 
 /// Writes the disk back and prints `--stats`.

@@ -5,7 +5,9 @@ use emulator::devices::Finish;
 use emulator::machine::{Event, Machine};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Instructions per `Machine::run` call between looks at the console.
@@ -28,6 +30,10 @@ pub struct SessionConfig {
     pub max_insns: Option<u64>,
     /// Forward the host's stdin to the guest.
     pub stdin: bool,
+    /// End the run when the guest resets (QEMU's `-no-reboot`).
+    pub no_reboot: bool,
+    /// Set by a signal handler: the run ends with [`Outcome::Stopped`].
+    pub stop: Arc<AtomicBool>,
 }
 
 /// How a session ended.
@@ -44,6 +50,8 @@ pub enum Outcome {
     Failed(String),
     /// The time or instruction limit ran out.
     Limit(String),
+    /// The stop flag was set (the host asked rvcow to stop).
+    Stopped,
 }
 
 pub struct Session {
@@ -103,6 +111,7 @@ impl Session {
             match event {
                 Event::Finished(Finish::Pass) => return self.powered_off(0),
                 Event::Finished(Finish::Fail(code)) => return self.powered_off(code as u8),
+                Event::Finished(Finish::Reset) if self.cfg.no_reboot => return Outcome::Exit(0),
                 Event::Finished(Finish::Reset) => {}
                 Event::Tohost(code) => {
                     return self.powered_off(if code == 0 { 0 } else { (code as u8).max(1) })
@@ -123,6 +132,9 @@ impl Session {
             }
             if let Some(done) = self.poll_stdin() {
                 return done;
+            }
+            if self.cfg.stop.load(Ordering::Relaxed) {
+                return Outcome::Stopped;
             }
             if let Some((_, at)) = &self.panic {
                 if m.executed >= at + PANIC_GRACE {
@@ -234,12 +246,10 @@ impl Session {
                 ))),
             };
         };
-        let got = match limit {
-            Some(d) => rx
-                .recv_timeout(d)
-                .map_err(|e| e == RecvTimeoutError::Disconnected),
-            None => rx.recv().map_err(|_| true),
-        };
+        // A wait without limit still wakes up now and then, for the stop flag.
+        let got = rx
+            .recv_timeout(limit.unwrap_or(Duration::from_millis(50)))
+            .map_err(|e| e == RecvTimeoutError::Disconnected);
         match got {
             Ok(b) => self.key(b),
             Err(true) => {
@@ -330,6 +340,8 @@ mod tests {
             timeout: None,
             max_insns: None,
             stdin: false,
+            no_reboot: false,
+            stop: Arc::default(),
         })
     }
 

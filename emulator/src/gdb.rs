@@ -10,13 +10,14 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use gdbstub::arch::{Arch, Registers};
 use gdbstub::common::{Signal, Tid};
-use gdbstub::conn::ConnectionExt;
+use gdbstub::conn::{Connection, ConnectionExt};
 use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, MultiThreadStopReason};
 use gdbstub::target::ext::base::multithread::{
     MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSchedulerLocking,
@@ -37,6 +38,9 @@ use crate::trace::Pre;
 
 /// Instructions run between looks at the connection (for Ctrl-C).
 const SLICE: u64 = 100_000;
+/// How long a wait for gdb (to connect, or for its next packet) sleeps
+/// between looks at the stop flag.
+const POLL: Duration = Duration::from_millis(20);
 
 /// CSRs in the register file gdb sees, in ascending order (gdb's number is
 /// 65 + the CSR's).
@@ -343,6 +347,8 @@ pub struct GdbTarget {
     last: usize,
     input: Option<Receiver<u8>>,
     typed: VecDeque<u8>,
+    /// Set when the host asks rvcow to stop (a signal): the session ends.
+    stop: Arc<AtomicBool>,
 }
 
 impl GdbTarget {
@@ -355,7 +361,12 @@ impl GdbTarget {
             last: 0,
             input: stdin.then(spawn_stdin),
             typed: VecDeque::new(),
+            stop: Arc::default(),
         }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     /// Copies console output out and input in.
@@ -658,22 +669,77 @@ impl HwWatchpoint for GdbTarget {
     }
 }
 
+/// The connection to gdb. Its blocking read gives up when the stop flag is
+/// set, so a signal ends a session that waits for gdb's next packet.
+struct Conn {
+    s: TcpStream,
+    stop: Arc<AtomicBool>,
+}
+
+impl Connection for Conn {
+    type Error = std::io::Error;
+
+    fn write(&mut self, byte: u8) -> std::io::Result<()> {
+        Write::write_all(&mut self.s, &[byte])
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        Write::write_all(&mut self.s, buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Write::flush(&mut self.s)
+    }
+
+    fn on_session_start(&mut self) -> std::io::Result<()> {
+        self.s.set_nodelay(true)
+    }
+}
+
+impl ConnectionExt for Conn {
+    fn read(&mut self) -> std::io::Result<u8> {
+        use std::io::ErrorKind;
+        self.s.set_nonblocking(false)?;
+        self.s.set_read_timeout(Some(POLL))?;
+        let mut b = [0u8];
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(std::io::Error::new(ErrorKind::Interrupted, "stopped"));
+            }
+            match Read::read(&mut self.s, &mut b) {
+                Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
+                Ok(_) => return Ok(b[0]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn peek(&mut self) -> std::io::Result<Option<u8>> {
+        ConnectionExt::peek(&mut self.s)
+    }
+}
+
 enum EventLoop {}
 
 impl run_blocking::BlockingEventLoop for EventLoop {
     type Target = GdbTarget;
-    type Connection = TcpStream;
+    type Connection = Conn;
     type StopReason = MultiThreadStopReason<u64>;
 
     #[allow(clippy::type_complexity)]
     fn wait_for_stop_reason(
         target: &mut GdbTarget,
-        conn: &mut TcpStream,
+        conn: &mut Conn,
     ) -> Result<
         run_blocking::Event<MultiThreadStopReason<u64>>,
         run_blocking::WaitForStopReasonError<&'static str, std::io::Error>,
     > {
         loop {
+            if target.stopping() {
+                return Err(run_blocking::WaitForStopReasonError::Target("stopped"));
+            }
             if ConnectionExt::peek(conn)
                 .map(|b| b.is_some())
                 .unwrap_or(true)
@@ -705,14 +771,24 @@ pub enum GdbEnd {
     Exited(u8),
     /// gdb killed the guest.
     Killed,
+    /// The stop flag was set (the host asked rvcow to stop).
+    Stopped,
 }
 
 /// Serves gdb on 127.0.0.1:`port`. With `wait` (`-S`) nothing runs before
 /// gdb connects; otherwise the guest runs and stops when gdb connects. When
-/// gdb detaches, the guest runs on to the end. Gives the machine back, with
-/// how the session ended or a one-line error.
-pub fn serve(m: Machine, port: u16, wait: bool, stdin: bool) -> (Machine, Result<GdbEnd, String>) {
+/// gdb detaches, the guest runs on to the end. Setting `stop` ends the
+/// session at once, whatever state it is in ([`GdbEnd::Stopped`]). Gives the
+/// machine back, with how the session ended or a one-line error.
+pub fn serve(
+    m: Machine,
+    port: u16,
+    wait: bool,
+    stdin: bool,
+    stop: Arc<AtomicBool>,
+) -> (Machine, Result<GdbEnd, String>) {
     let mut target = GdbTarget::new(m, stdin);
+    target.stop = stop;
     let end = session(&mut target, port, wait);
     (target.m, end)
 }
@@ -722,12 +798,17 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("--gdb {port}: cannot listen: {e}"))?;
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
-    listener.set_nonblocking(!wait).map_err(err)?;
+    listener.set_nonblocking(true).map_err(err)?;
     let conn = loop {
+        if target.stopping() {
+            return Ok(GdbEnd::Stopped);
+        }
         match listener.accept() {
             Ok((c, _)) => break c,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
+                if wait {
+                    std::thread::sleep(POLL);
+                } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
                     return Ok(GdbEnd::Exited(c));
                 }
             }
@@ -736,8 +817,12 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     };
     conn.set_nonblocking(false).map_err(err)?;
     let _ = conn.set_nodelay(true);
-    let stub = GdbStub::new(conn);
+    let stub = GdbStub::new(Conn {
+        s: conn,
+        stop: target.stop.clone(),
+    });
     match stub.run_blocking::<EventLoop>(target) {
+        _ if target.stopping() => Ok(GdbEnd::Stopped),
         Ok(DisconnectReason::TargetExited(c)) => Ok(GdbEnd::Exited(c)),
         Ok(DisconnectReason::TargetTerminated(_)) => Ok(GdbEnd::Exited(1)),
         Ok(DisconnectReason::Kill) => Ok(GdbEnd::Killed),
@@ -745,6 +830,9 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
             // gdb detached: forget its breakpoints and run on.
             target.dbg = Debugger::default();
             loop {
+                if target.stopping() {
+                    return Ok(GdbEnd::Stopped);
+                }
                 if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
                     return Ok(GdbEnd::Exited(c));
                 }
