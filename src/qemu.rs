@@ -33,6 +33,18 @@ struct Drives {
 /// both forms work whatever the program is called. Returns one line naming
 /// the option for anything QEMU would take that rvcow cannot honour.
 pub fn translate(argv: Vec<OsString>, cmd: &Command) -> Result<Translated, String> {
+    // The error quotes the user's words: control characters are escaped to keep it one line.
+    translate_args(argv, cmd).map_err(|e| {
+        e.chars()
+            .map(|c| match c.is_control() {
+                true => c.escape_default().to_string(),
+                false => c.to_string(),
+            })
+            .collect()
+    })
+}
+
+fn translate_args(argv: Vec<OsString>, cmd: &Command) -> Result<Translated, String> {
     let mut it = argv.into_iter();
     let mut out: Vec<OsString> = it.next().into_iter().collect();
     let mut kernel: Option<OsString> = None;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::Args;
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 
 fn tr(args: &[&str]) -> Result<Translated, String> {
     let argv = std::iter::once("rvcow")
@@ -205,4 +205,128 @@ fn unsupported_options_get_one_line() {
         let e = err(args);
         assert!(e.starts_with(start), "{args:?}: {e}");
     }
+}
+
+/// Fuzz target: seeded random QEMU-style command lines (lab lines mutated,
+/// and tokens drawn from QEMU's and rvcow's options). Each one gives a
+/// one-line error or arguments that clap then parses, never a panic.
+/// `RVCOW_FUZZ_CASES` (default 20000) and `RVCOW_FUZZ_SEED` (default 15) set
+/// the run.
+#[test]
+fn fuzz_qemu_cli() {
+    use std::os::unix::ffi::OsStringExt;
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let cases = env("RVCOW_FUZZ_CASES", 20_000);
+    let seed = env("RVCOW_FUZZ_SEED", 15);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let lab: Vec<&str> =
+        "-machine virt -bios none -kernel kernel/kernel -m 128M -smp 3 -nographic \
+        -global virtio-mmio.force-legacy=false -drive file=fs.img,if=none,format=raw,id=x0 \
+        -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 -S -gdb tcp::26000"
+            .split_whitespace()
+            .collect();
+    let tokens = [
+        "-machine",
+        "-M",
+        "-bios",
+        "-kernel",
+        "-initrd",
+        "-append",
+        "-m",
+        "-smp",
+        "-nographic",
+        "-serial",
+        "-drive",
+        "-device",
+        "-global",
+        "-snapshot",
+        "-no-reboot",
+        "-S",
+        "-s",
+        "-gdb",
+        "-cpu",
+        "-help",
+        "-version",
+        "-netdev",
+        "-object",
+        "-h",
+        "-V",
+        "--",
+        "-",
+        "--smp",
+        "--run",
+        "--expect=x",
+        "--gdb",
+        "--memory",
+        "--trace-range",
+        "--bogus",
+        "virt",
+        "none",
+        "128M",
+        "0",
+        "cpus=2",
+        "size=1G",
+        "tcp::1",
+        "tcp:localhost:65535",
+        "tcp::",
+        "mon:stdio",
+        "file=a,,b,id=x0",
+        "if=none,id=",
+        "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+        "virtio-blk-device,bus=virtio-mmio-bus.99999999999",
+        ",,,",
+        "=",
+        "rv64",
+        "-m128",
+        "-1",
+    ];
+    let mut checked = 0u64;
+    for _ in 0..cases {
+        let mut argv: Vec<OsString> = if rng.bool() {
+            lab.iter().map(OsString::from).collect()
+        } else {
+            Vec::new()
+        };
+        for _ in 0..rng.usize(0..8) {
+            let i = rng.usize(0..=argv.len());
+            match rng.u8(0..6) {
+                0 if !argv.is_empty() => {
+                    argv.remove(i.min(argv.len() - 1));
+                }
+                1 => {
+                    let len = rng.usize(0..6);
+                    let bytes: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+                    argv.insert(i, OsString::from_vec(bytes));
+                }
+                2 if !argv.is_empty() => {
+                    // Change one character of a token.
+                    let j = i.min(argv.len() - 1);
+                    let mut b = argv[j].clone().into_vec();
+                    if !b.is_empty() {
+                        let k = rng.usize(0..b.len());
+                        b[k] = *b"-,=:.0x\xff".get(rng.usize(0..8)).unwrap_or(&b'a');
+                    }
+                    argv[j] = OsString::from_vec(b);
+                }
+                _ => argv.insert(i, tokens[rng.usize(0..tokens.len())].into()),
+            }
+        }
+        argv.insert(0, "rvcow".into());
+        match translate(argv.clone(), &Args::command()) {
+            Err(e) => assert!(!e.is_empty() && !e.contains('\n'), "{argv:?}: {e:?}"),
+            Ok(Translated::Print(text)) => assert!(!text.is_empty()),
+            Ok(Translated::Run(v)) => {
+                assert_eq!(v[0], "rvcow", "{argv:?}");
+                let _ = Args::try_parse_from(v);
+                checked += 1;
+            }
+        }
+    }
+    // The generator reaches past the translation, not only its errors.
+    assert!(cases < 1000 || checked > cases / 10, "{checked} of {cases}");
 }
