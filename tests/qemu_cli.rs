@@ -260,3 +260,87 @@ fn unsupported_options_and_help() {
         "{help}"
     );
 }
+
+/// `make qemu-gdb` and gdb-multiarch with the lab's `.gdbinit` (its lines,
+/// with our kernel for `symbol-file kernel/kernel`): gdb stops at a
+/// breakpoint, continues to the next, and kills the run.
+#[test]
+#[ignore = "needs gdb-multiarch"]
+fn gdb_multiarch_with_the_labs_gdbinit() {
+    let lab = Lab::new("gdbinit");
+    let port = free_port();
+    let gdbinit = lab.0.join(".gdbinit");
+    std::fs::write(
+        &gdbinit,
+        format!(
+            "set confirm off\nset architecture riscv:rv64\ntarget remote 127.0.0.1:{port}\n\
+             symbol-file {}\nset disassemble-next-line auto\nset riscv use-compressed-breakpoints yes\n",
+            lab.path("kernel.elf")
+        ),
+    )
+    .unwrap();
+    let mut args = lab.qemuopts();
+    args.extend(["-S".to_string(), "-gdb".into(), format!("tcp::{port}")]);
+    let mut run = Running::start(&args);
+    // gdb's `target remote` does not retry: wait until the stub listens.
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(run.child.stderr.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(
+        line,
+        format!("rvcow: waiting for gdb on 127.0.0.1:{port}\n")
+    );
+    let out = Command::new("gdb-multiarch")
+        .args(["-batch", "-nx", "-x"])
+        .arg(&gdbinit)
+        .args(["-ex", "break main", "-ex", "continue", "-ex", "delete"])
+        .args(["-ex", "break usertrap", "-ex", "continue", "-ex", "bt 2"])
+        .args(["-ex", "kill"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Thread 1 hit Breakpoint 1, "), "{text}");
+    assert!(text.contains(" hit Breakpoint 2, "), "{text}");
+    assert!(
+        text.contains(" kernel::trap::usertrap () at src/trap.rs:"),
+        "{text}"
+    );
+    let status = run.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "gdb's kill ends the run");
+}
+
+/// As with QEMU's stub, a gdb client that goes away leaves the guest running,
+/// and the next one can connect (a student quits gdb and starts it again).
+#[test]
+fn gdb_can_connect_again() {
+    let lab = Lab::new("reconnect");
+    let port = free_port();
+    let mut args = lab.qemuopts();
+    args.extend(["-S".to_string(), "-gdb".into(), format!("tcp::{port}")]);
+    args.extend(["--max-insns", BUDGET].map(String::from));
+    let mut run = Running::start(&args);
+    let mut gdb = connect(&mut run, port);
+    gdb.write_all(packet("c").as_bytes()).unwrap();
+    drop(gdb);
+    run.wait_for("init: starting sh\n$ ");
+    let mut gdb = connect(&mut run, port);
+    // A stub that never answers fails the test instead of hanging it.
+    gdb.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    // The new client stops the guest with `?` and reads the stop reply.
+    gdb.write_all(packet("?").as_bytes()).unwrap();
+    let mut reply = Vec::new();
+    let mut b = [0u8; 1];
+    while !reply.ends_with(b"#") {
+        assert_eq!(gdb.read(&mut b).unwrap(), 1, "stub closed: {reply:?}");
+        reply.push(b[0]);
+    }
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("+$T"), "{reply}");
+    let (code, err) = run.signal("TERM");
+    assert_eq!(code, Some(143), "{err}");
+}

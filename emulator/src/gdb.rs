@@ -777,7 +777,8 @@ pub enum GdbEnd {
 
 /// Serves gdb on 127.0.0.1:`port`. With `wait` (`-S`) nothing runs before
 /// gdb connects; otherwise the guest runs and stops when gdb connects. When
-/// gdb detaches, the guest runs on to the end. Setting `stop` ends the
+/// gdb detaches or its connection drops, the guest runs on and another gdb
+/// may connect, as with QEMU's stub. Setting `stop` ends the
 /// session at once, whatever state it is in ([`GdbEnd::Stopped`]). Gives the
 /// machine back, with how the session ended or a one-line error.
 pub fn serve(
@@ -799,46 +800,44 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
         .map_err(|e| format!("--gdb {port}: cannot listen: {e}"))?;
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
     listener.set_nonblocking(true).map_err(err)?;
-    let conn = loop {
-        if target.stopping() {
-            return Ok(GdbEnd::Stopped);
-        }
-        match listener.accept() {
-            Ok((c, _)) => break c,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if wait {
-                    std::thread::sleep(POLL);
-                } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
-                    return Ok(GdbEnd::Exited(c));
-                }
+    let mut wait = wait;
+    // As QEMU's stub: when gdb detaches or its connection drops, the guest
+    // runs on and the next gdb may connect.
+    loop {
+        let conn = loop {
+            if target.stopping() {
+                return Ok(GdbEnd::Stopped);
             }
-            Err(e) => return Err(err(e)),
-        }
-    };
-    conn.set_nonblocking(false).map_err(err)?;
-    let _ = conn.set_nodelay(true);
-    let stub = GdbStub::new(Conn {
-        s: conn,
-        stop: target.stop.clone(),
-    });
-    match stub.run_blocking::<EventLoop>(target) {
-        _ if target.stopping() => Ok(GdbEnd::Stopped),
-        Ok(DisconnectReason::TargetExited(c)) => Ok(GdbEnd::Exited(c)),
-        Ok(DisconnectReason::TargetTerminated(_)) => Ok(GdbEnd::Exited(1)),
-        Ok(DisconnectReason::Kill) => Ok(GdbEnd::Killed),
-        Ok(DisconnectReason::Disconnect) => {
-            // gdb detached: forget its breakpoints and run on.
-            target.dbg = Debugger::default();
-            loop {
-                if target.stopping() {
-                    return Ok(GdbEnd::Stopped);
+            match listener.accept() {
+                Ok((c, _)) => break c,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if wait {
+                        std::thread::sleep(POLL);
+                    } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
+                        return Ok(GdbEnd::Exited(c));
+                    }
                 }
-                if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
-                    return Ok(GdbEnd::Exited(c));
-                }
+                Err(e) => return Err(err(e)),
             }
+        };
+        wait = false;
+        conn.set_nonblocking(false).map_err(err)?;
+        let _ = conn.set_nodelay(true);
+        let stub = GdbStub::new(Conn {
+            s: conn,
+            stop: target.stop.clone(),
+        });
+        match stub.run_blocking::<EventLoop>(target) {
+            _ if target.stopping() => return Ok(GdbEnd::Stopped),
+            Ok(DisconnectReason::TargetExited(c)) => return Ok(GdbEnd::Exited(c)),
+            Ok(DisconnectReason::TargetTerminated(_)) => return Ok(GdbEnd::Exited(1)),
+            Ok(DisconnectReason::Kill) => return Ok(GdbEnd::Killed),
+            Ok(DisconnectReason::Disconnect) => {}
+            Err(e) if e.is_connection_error() => {}
+            Err(e) => return Err(format!("--gdb {port}: {e}")),
         }
-        Err(e) => Err(format!("--gdb {port}: {e}")),
+        // gdb is gone: forget its breakpoints.
+        target.dbg = Debugger::default();
     }
 }
 
