@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use gdbstub::arch::{Arch, Registers};
 use gdbstub::common::{Signal, Tid};
-use gdbstub::conn::{Connection, ConnectionExt};
+use gdbstub::conn::ConnectionExt;
 use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, MultiThreadStopReason};
 use gdbstub::target::ext::base::multithread::{
     MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSchedulerLocking,
@@ -40,7 +40,7 @@ use crate::trace::Pre;
 const SLICE: u64 = 100_000;
 /// How long a wait for gdb (to connect, or for its next packet) sleeps
 /// between looks at the stop flag.
-const POLL: Duration = Duration::from_millis(20);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
 /// CSRs in the register file gdb sees, in ascending order (gdb's number is
 /// 65 + the CSR's).
@@ -669,58 +669,6 @@ impl HwWatchpoint for GdbTarget {
     }
 }
 
-/// The connection to gdb. Its blocking read gives up when the stop flag is
-/// set, so a signal ends a session that waits for gdb's next packet.
-struct Conn {
-    s: TcpStream,
-    stop: Arc<AtomicBool>,
-}
-
-impl Connection for Conn {
-    type Error = std::io::Error;
-
-    fn write(&mut self, byte: u8) -> std::io::Result<()> {
-        Write::write_all(&mut self.s, &[byte])
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        Write::write_all(&mut self.s, buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Write::flush(&mut self.s)
-    }
-
-    fn on_session_start(&mut self) -> std::io::Result<()> {
-        self.s.set_nodelay(true)
-    }
-}
-
-impl ConnectionExt for Conn {
-    fn read(&mut self) -> std::io::Result<u8> {
-        use std::io::ErrorKind;
-        self.s.set_nonblocking(false)?;
-        self.s.set_read_timeout(Some(POLL))?;
-        let mut b = [0u8];
-        loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return Err(std::io::Error::new(ErrorKind::Interrupted, "stopped"));
-            }
-            match Read::read(&mut self.s, &mut b) {
-                Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
-                Ok(_) => return Ok(b[0]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn peek(&mut self) -> std::io::Result<Option<u8>> {
-        ConnectionExt::peek(&mut self.s)
-    }
-}
-
 enum EventLoop {}
 
 impl run_blocking::BlockingEventLoop for EventLoop {
@@ -840,6 +788,10 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
         target.dbg = Debugger::default();
     }
 }
+
+#[path = "gdb_conn.rs"]
+mod conn;
+use conn::Conn;
 
 #[cfg(test)]
 #[path = "gdb_tests.rs"]
