@@ -337,7 +337,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
 
 /// Says which signal stopped the run; returns the exit status for it.
 fn stopped(stop: &signals::Stop) -> u8 {
-    let (line, code) = signals::Stop::report(stop.signal().unwrap_or(signal_hook::consts::SIGTERM));
+    let (line, code) = stop.report();
     eprintln!("\r\nrvcow: {line}\r");
     code
 }

@@ -38,9 +38,11 @@ impl Stop {
         }
     }
 
-    /// The line rvcow prints as it stops for `sig`, and its exit status
-    /// (128 + the signal's number, as a shell reports a death by signal).
-    pub fn report(sig: i32) -> (String, u8) {
+    /// The line rvcow prints as it stops for the signal that came, and its
+    /// exit status (128 + the signal's number, as a shell reports a death
+    /// by signal).
+    pub fn report(&self) -> (String, u8) {
+        let sig = self.signal().unwrap_or(signal_hook::consts::SIGTERM);
         let name = SIGNALS
             .iter()
             .find(|&&(s, _)| s == sig)

@@ -350,3 +350,60 @@ fn gdb_can_connect_again() {
     let (code, err) = run.signal("TERM");
     assert_eq!(code, Some(143), "{err}");
 }
+
+/// An ELF64 with one PT_LOAD of `code` at 0x8000_0000, its entry.
+fn bare_elf(code: &[u32]) -> Vec<u8> {
+    let base = 0x8000_0000u64;
+    let size = (code.len() * 4) as u64;
+    let mut v = vec![0u8; 120];
+    v[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    v[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    v[18..20].copy_from_slice(&243u16.to_le_bytes()); // EM_RISCV
+    v[20..24].copy_from_slice(&1u32.to_le_bytes());
+    v[24..32].copy_from_slice(&base.to_le_bytes());
+    v[32..40].copy_from_slice(&64u64.to_le_bytes());
+    v[52..54].copy_from_slice(&64u16.to_le_bytes());
+    v[54..56].copy_from_slice(&56u16.to_le_bytes());
+    v[56..58].copy_from_slice(&1u16.to_le_bytes());
+    v[64..68].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    v[68..72].copy_from_slice(&7u32.to_le_bytes());
+    v[72..80].copy_from_slice(&120u64.to_le_bytes());
+    v[80..88].copy_from_slice(&base.to_le_bytes());
+    v[88..96].copy_from_slice(&base.to_le_bytes());
+    v[96..104].copy_from_slice(&size.to_le_bytes());
+    v[104..112].copy_from_slice(&size.to_le_bytes());
+    code.iter()
+        .for_each(|w| v.extend_from_slice(&w.to_le_bytes()));
+    v
+}
+
+/// `-no-reboot`: a guest that resets the machine (QEMU's test finisher,
+/// 0x7777) ends the run with status 0; without it, the machine reboots and
+/// the guest resets it again until the instruction limit.
+#[test]
+fn no_reboot_exits_on_reset() {
+    let lab = Lab::new("reset");
+    let elf = lab.0.join("reset.elf");
+    std::fs::write(
+        &elf,
+        bare_elf(&[
+            0x0010_02b7, // lui t0, 0x100        (the test finisher)
+            0x0000_7337, // lui t1, 0x7
+            0x7773_0313, // addi t1, t1, 0x777   (FINISHER_RESET)
+            0x0062_a023, // sw t1, 0(t0)
+            0x0000_006f, // j .
+        ]),
+    )
+    .unwrap();
+    let elf = elf.display().to_string();
+    // Each reboot clears RAM: a small one, and a few reboots only.
+    let mut args: Vec<String> = format!("-machine virt -bios none -kernel {elf} -m 16M -nographic")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    args.extend(["--max-insns", "100"].map(String::from));
+    assert_eq!(rvcow(&args).status.code(), Some(124));
+    args.push("-no-reboot".into());
+    let out = rvcow(&args);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
