@@ -1,9 +1,11 @@
 //! rvcow: boot a RISC-V kernel on an emulated QEMU `virt` machine.
 
+mod qemu;
 mod session;
+mod signals;
 mod terminal;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use emulator::devices::Disk;
 use emulator::gdb::GdbEnd;
 use emulator::history;
@@ -164,6 +166,10 @@ struct Args {
     /// With --gdb: wait for gdb before the first instruction.
     #[arg(short = 'S', requires = "gdb", help_heading = "Debugging")]
     wait_gdb: bool,
+
+    /// Exit when the guest resets instead of rebooting it (QEMU's -no-reboot).
+    #[arg(long)]
+    no_reboot: bool,
 }
 
 fn parse_mib(s: &str) -> Result<u64, String> {
@@ -190,14 +196,18 @@ fn main() -> ExitCode {
     // gdbstub logs each odd packet, which then ends the session with a line.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,gdbstub=off"))
         .init();
-    // QEMU spells some options with one dash.
-    let argv = std::env::args_os().map(|a| match a.to_str() {
-        Some("-global") => "--global".into(),
-        Some("-bios") => "--bios".into(),
-        Some("-append") => "--append".into(),
-        Some("-smp") => "--smp".into(),
-        _ => a,
-    });
+    // QEMU's options (rvcow can stand in for qemu-system-riscv64) become rvcow's own.
+    let argv = match qemu::translate(std::env::args_os().collect(), &Args::command()) {
+        Ok(qemu::Translated::Run(argv)) => argv,
+        Ok(qemu::Translated::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("rvcow: {msg}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let args = match Args::try_parse_from(argv) {
         Ok(args) => args,
         Err(e) => return usage_error(e),
@@ -295,6 +305,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
     // The first trace write that failed, which ends the run.
     let trace_failed = Arc::new(OnceLock::new());
     let mut traces = setup_trace(&args, &mut machine, &symbols, &trace_failed)?;
+    let stop = signals::Stop::install()?;
     let started = Instant::now();
     let session = Session::new(SessionConfig {
         commands: args.run.clone(),
@@ -304,6 +315,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
         max_insns: args.max_insns,
         stdin: args.run.is_empty(),
         failed: trace_failed.clone(),
+        no_reboot: args.no_reboot,
+        stop: stop.flag.clone(),
     });
     let (mut machine, mut outcome) = match args.gdb {
         Some(port) => {
@@ -313,12 +326,18 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 session,
                 ended: ended.clone(),
             };
-            let (machine, end) =
-                emulator::gdb::serve(machine, port, args.wait_gdb, Box::new(console));
+            let (machine, end) = emulator::gdb::serve(
+                machine,
+                port,
+                args.wait_gdb,
+                Box::new(console),
+                stop.flag.clone(),
+            );
             let outcome = match (ended.take(), end?) {
                 (Some(outcome), _) => outcome,
                 (None, GdbEnd::Exited(c)) => Outcome::Exit(c),
                 (None, GdbEnd::Killed) => Outcome::Exit(0),
+                (None, GdbEnd::Stopped) => Outcome::Stopped,
             };
             (machine, outcome)
         }
@@ -366,6 +385,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
             eprintln!("rvcow: {msg}");
             EXIT_LIMIT
         }
+        Outcome::Stopped => stopped(&stop),
     };
     // A crash, a hang or a limit shows what the harts did last; a guest that
     // powered off cleanly did nothing wrong.
@@ -399,7 +419,7 @@ impl emulator::gdb::Console for GdbConsole {
             Outcome::Exit(c) => *c,
             Outcome::Matched => 0,
             Outcome::Limit(_) => EXIT_LIMIT,
-            Outcome::Failed(_) | Outcome::Panic { .. } => 1,
+            Outcome::Failed(_) | Outcome::Panic { .. } | Outcome::Stopped => 1,
         };
         *self.ended.borrow_mut() = Some(outcome);
         Some(status)
@@ -408,6 +428,13 @@ impl emulator::gdb::Console for GdbConsole {
     fn deadline(&self) -> Option<Instant> {
         self.session.deadline()
     }
+}
+
+/// Says which signal stopped the run; returns the exit status for it.
+fn stopped(stop: &signals::Stop) -> u8 {
+    let (line, code) = stop.report();
+    eprintln!("\r\nrvcow: {line}\r");
+    code
 }
 
 /// Writes the disk back and prints `--stats`.

@@ -5,6 +5,7 @@ use emulator::devices::Finish;
 use emulator::machine::{Event, Machine};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -32,6 +33,10 @@ pub struct SessionConfig {
     /// A failure outside the machine (a trace that cannot be written): once
     /// set, the run ends with it.
     pub failed: Arc<OnceLock<String>>,
+    /// End the run when the guest resets (QEMU's `-no-reboot`).
+    pub no_reboot: bool,
+    /// Set by a signal handler: the run ends with [`Outcome::Stopped`].
+    pub stop: Arc<AtomicBool>,
 }
 
 /// How a session ended.
@@ -48,6 +53,8 @@ pub enum Outcome {
     Failed(String),
     /// The time or instruction limit ran out.
     Limit(String),
+    /// The stop flag was set (the host asked rvcow to stop).
+    Stopped,
 }
 
 pub struct Session {
@@ -140,10 +147,16 @@ impl Session {
                     }
                 }
             }
+            Some(Event::Finished(Finish::Reset)) if self.cfg.no_reboot => {
+                return Some(Outcome::Exit(0))
+            }
             Some(Event::Finished(Finish::Reset) | Event::Budget) | None => {}
         }
         if let Some(done) = self.poll_stdin() {
             return Some(done);
+        }
+        if self.cfg.stop.load(Ordering::Relaxed) {
+            return Some(Outcome::Stopped);
         }
         if let Some((_, at)) = &self.panic {
             if m.executed >= at + PANIC_GRACE {
@@ -266,12 +279,10 @@ impl Session {
                 ))),
             };
         };
-        let got = match limit {
-            Some(d) => rx
-                .recv_timeout(d)
-                .map_err(|e| e == RecvTimeoutError::Disconnected),
-            None => rx.recv().map_err(|_| true),
-        };
+        // A wait without limit still wakes up now and then, for the stop flag.
+        let got = rx
+            .recv_timeout(limit.unwrap_or(Duration::from_millis(50)))
+            .map_err(|e| e == RecvTimeoutError::Disconnected);
         match got {
             Ok(b) => self.key(b),
             Err(true) => {
@@ -363,6 +374,8 @@ mod tests {
             max_insns: None,
             failed: Arc::default(),
             stdin: false,
+            no_reboot: false,
+            stop: Arc::default(),
         })
     }
 

@@ -8,7 +8,8 @@
 use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::num::NonZeroUsize;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use gdbstub::arch::{Arch, Registers};
@@ -38,6 +39,9 @@ use conn::GdbConn;
 
 /// Instructions run between looks at the connection (for Ctrl-C).
 const SLICE: u64 = 100_000;
+/// How long a wait for gdb (to connect, or for its next packet) sleeps
+/// between looks at the stop flag.
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
 /// CSRs in the register file gdb sees, in ascending order (gdb's number is
 /// 65 + the CSR's).
@@ -356,6 +360,8 @@ pub struct GdbTarget {
     /// The hart the last stop was reported for.
     last: usize,
     console: Box<dyn Console>,
+    /// Set when the host asks rvcow to stop (a signal): the session ends.
+    stop: Arc<AtomicBool>,
 }
 
 impl GdbTarget {
@@ -367,7 +373,12 @@ impl GdbTarget {
             cur: Cursor::default(),
             last: 0,
             console,
+            stop: Arc::default(),
         }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     /// Runs one slice; the stop to report, if any. The console's end of the
@@ -654,6 +665,9 @@ impl run_blocking::BlockingEventLoop for EventLoop {
         run_blocking::WaitForStopReasonError<&'static str, std::io::Error>,
     > {
         loop {
+            if target.stopping() {
+                return Err(run_blocking::WaitForStopReasonError::Target("stopped"));
+            }
             if ConnectionExt::peek(conn)
                 .map(|b| b.is_some())
                 .unwrap_or(true)
@@ -685,19 +699,25 @@ pub enum GdbEnd {
     Exited(u8),
     /// gdb killed the guest.
     Killed,
+    /// The stop flag was set (the host asked rvcow to stop).
+    Stopped,
 }
 
 /// Serves gdb on 127.0.0.1:`port`. With `wait` (`-S`) nothing runs before
 /// gdb connects; otherwise the guest runs and stops when gdb connects. When
-/// gdb detaches, the guest runs on to the end. Gives the machine back, with
-/// how the session ended or a one-line error.
+/// gdb detaches or its connection drops, the guest runs on and another gdb
+/// may connect, as with QEMU's stub. Setting `stop` ends the session at
+/// once, whatever state it is in ([`GdbEnd::Stopped`]). Gives the machine
+/// back, with how the session ended or a one-line error.
 pub fn serve(
     m: Machine,
     port: u16,
     wait: bool,
     console: Box<dyn Console>,
+    stop: Arc<AtomicBool>,
 ) -> (Machine, Result<GdbEnd, String>) {
     let mut target = GdbTarget::new(m, console);
+    target.stop = stop;
     let end = session(&mut target, port, wait);
     (target.m, end)
 }
@@ -710,55 +730,57 @@ fn session(target: &mut GdbTarget, port: u16, wait: bool) -> Result<GdbEnd, Stri
     let port = listener.local_addr().map_or(port, |a| a.port());
     eprintln!("rvcow: waiting for gdb on 127.0.0.1:{port}");
     listener.set_nonblocking(true).map_err(err)?;
-    let conn = loop {
-        match listener.accept() {
-            Ok((c, _)) => break c,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if wait {
-                    // Nothing runs before gdb connects; the limits still hold.
-                    std::thread::sleep(Duration::from_millis(10));
-                    if let Some(c) = target.idle_end() {
+    let mut wait = wait;
+    // As QEMU's stub: when gdb detaches or its connection drops, the guest
+    // runs on and the next gdb may connect.
+    loop {
+        let conn = loop {
+            if target.stopping() {
+                return Ok(GdbEnd::Stopped);
+            }
+            match listener.accept() {
+                Ok((c, _)) => break c,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if wait {
+                        // Nothing runs before gdb connects; the limits still hold.
+                        std::thread::sleep(POLL);
+                        if let Some(c) = target.idle_end() {
+                            return Ok(GdbEnd::Exited(c));
+                        }
+                    } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
                         return Ok(GdbEnd::Exited(c));
                     }
-                } else if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
+                }
+                Err(e) => return Err(err(e)),
+            }
+        };
+        wait = false;
+        conn.set_nonblocking(false).map_err(err)?;
+        let _ = conn.set_nodelay(true);
+        // While gdb holds the machine stopped, a wall-time limit still ends
+        // the run: reading gdb's next packet gives up then.
+        let deadline = target.console.deadline();
+        let stub = GdbStub::new(GdbConn::new(conn, target.stop.clone(), deadline));
+        match stub.run_blocking::<EventLoop>(target) {
+            _ if target.stopping() => return Ok(GdbEnd::Stopped),
+            Ok(DisconnectReason::TargetExited(c)) => return Ok(GdbEnd::Exited(c)),
+            Ok(DisconnectReason::TargetTerminated(_)) => return Ok(GdbEnd::Exited(1)),
+            Ok(DisconnectReason::Kill) => return Ok(GdbEnd::Killed),
+            Ok(DisconnectReason::Disconnect) => {}
+            Err(e) => {
+                if let Some(c) = target.idle_end() {
                     return Ok(GdbEnd::Exited(c));
                 }
-            }
-            Err(e) => return Err(err(e)),
-        }
-    };
-    conn.set_nonblocking(false).map_err(err)?;
-    // While gdb holds the machine stopped, a wall-time limit still ends the
-    // run: reading gdb's next packet times out then.
-    if let Some(at) = target.console.deadline() {
-        let left = at.saturating_duration_since(Instant::now());
-        conn.set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .map_err(err)?;
-    }
-    let _ = conn.set_nodelay(true);
-    let stub = GdbStub::new(GdbConn::new(conn));
-    match stub.run_blocking::<EventLoop>(target) {
-        Ok(DisconnectReason::TargetExited(c)) => Ok(GdbEnd::Exited(c)),
-        Ok(DisconnectReason::TargetTerminated(_)) => Ok(GdbEnd::Exited(1)),
-        Ok(DisconnectReason::Kill) => Ok(GdbEnd::Killed),
-        Ok(DisconnectReason::Disconnect) => {
-            // gdb detached: forget its breakpoints and run on.
-            target.dbg = Debugger::default();
-            loop {
-                if let Some(MultiThreadStopReason::Exited(c)) = target.run_slice() {
-                    return Ok(GdbEnd::Exited(c));
+                if !e.is_connection_error() {
+                    // gdbstub's message, to its first sentence.
+                    let e = e.to_string();
+                    let first = e.split(". ").next().unwrap_or(&e);
+                    return Err(format!("--gdb {port}: session ended: {first}"));
                 }
             }
         }
-        Err(e) => match target.idle_end() {
-            Some(c) => Ok(GdbEnd::Exited(c)),
-            // gdbstub's message, to its first sentence.
-            None => {
-                let e = e.to_string();
-                let first = e.split(". ").next().unwrap_or(&e);
-                Err(format!("--gdb {port}: session ended: {first}"))
-            }
-        },
+        // gdb is gone: forget its breakpoints.
+        target.dbg = Debugger::default();
     }
 }
 

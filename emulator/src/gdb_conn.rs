@@ -2,12 +2,19 @@
 //! QEMU's stub checks them: a packet with a bad checksum is refused with `-`
 //! (gdb sends it again) instead of ending the session, and a memory read
 //! larger than one reply is cut to one reply (gdb takes a shorter answer).
+//! A blocking read also watches the stop flag (a signal ends a session that
+//! waits for gdb's next packet) and the run's wall-time deadline.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
 use gdbstub::conn::{Connection, ConnectionExt};
+
+use super::POLL;
 
 /// Largest memory read (`m`) answered, in bytes (QEMU's packet size).
 const MAX_READ: u64 = 0x1000;
@@ -21,29 +28,55 @@ pub struct GdbConn {
     raw: Vec<u8>,
     /// Bytes checked, for gdbstub to read.
     ready: VecDeque<u8>,
+    /// Set when the host asks rvcow to stop: a blocking read gives up.
+    stop: Arc<AtomicBool>,
+    /// A blocking read gives up at this time (the run's wall-time limit).
+    deadline: Option<Instant>,
 }
 
 impl GdbConn {
-    pub fn new(stream: TcpStream) -> GdbConn {
+    pub fn new(stream: TcpStream, stop: Arc<AtomicBool>, deadline: Option<Instant>) -> GdbConn {
         GdbConn {
             stream,
             raw: Vec::new(),
             ready: VecDeque::new(),
+            stop,
+            deadline,
         }
     }
 
     /// Receives what has arrived (at least one byte when `block`), and
-    /// checks the packets completed.
+    /// checks the packets completed. A blocking wait looks at the stop flag
+    /// and the deadline every POLL, and fails when either has come.
     fn fill(&mut self, block: bool) -> std::io::Result<()> {
         self.stream.set_nonblocking(!block)?;
-        let mut buf = [0u8; 4096];
-        match Read::read(&mut self.stream, &mut buf) {
-            Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
-            Ok(n) => self.raw.extend_from_slice(&buf[..n]),
-            Err(e) if !block && e.kind() == ErrorKind::WouldBlock => return Ok(()),
-            Err(e) => return Err(e),
+        if block {
+            self.stream.set_read_timeout(Some(POLL))?;
         }
-        self.check()
+        let mut buf = [0u8; 4096];
+        loop {
+            if block && self.stop.load(Ordering::Relaxed) {
+                return Err(std::io::Error::new(ErrorKind::Interrupted, "stopped"));
+            }
+            if block && self.deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(ErrorKind::TimedOut.into());
+            }
+            match Read::read(&mut self.stream, &mut buf) {
+                Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    self.raw.extend_from_slice(&buf[..n]);
+                    return self.check();
+                }
+                Err(e) if !block && e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e)
+                    if block
+                        && matches!(
+                            e.kind(),
+                            ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                        ) => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Moves complete packets (and bytes between packets: acks, Ctrl-C)
