@@ -4,7 +4,7 @@ mod session;
 mod terminal;
 
 use clap::Parser;
-use emulator::devices::Disk;
+use emulator::devices::{Cache, Disk};
 use emulator::gdb::GdbEnd;
 use emulator::history;
 use emulator::machine::{BootError, Config, Machine};
@@ -52,6 +52,12 @@ struct Args {
     /// Keep the --drive file untouched: writes stay in memory.
     #[arg(long)]
     snapshot: bool,
+
+    /// When --drive writes reach the file (QEMU's cache=): writeback (as each
+    /// request completes; FLUSH is fsync), writethrough (each write synced),
+    /// unsafe (in memory until rvcow exits).
+    #[arg(long, value_name = "MODE", default_value = "writeback", value_parser = Cache::parse)]
+    cache: Cache,
 
     /// Use the modern (version 2) virtio-mmio transport instead of legacy.
     #[arg(long)]
@@ -216,7 +222,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         _ => None,
     };
     let disk = match &args.drive {
-        Some(path) => Some(Disk::open(path, args.snapshot)?),
+        Some(path) => Some(Disk::open(path, args.snapshot)?.with_cache(args.cache)),
         // The bundled image is used copy-on-write in memory: a run never
         // dirties the build output.
         None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
@@ -255,7 +261,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
             eprintln!("rvcow: {msg}");
             print_history(&machine, &symbols, args.history);
         }
-        finish(&mut machine, &args, started);
+        let code = finish(&mut machine, &args, started, code);
         return Ok(ExitCode::from(code));
     }
     let session = Session::new(SessionConfig {
@@ -311,17 +317,23 @@ fn run(args: Args) -> Result<ExitCode, String> {
     if crashed {
         print_history(&machine, &symbols, args.history);
     }
-    finish(&mut machine, &args, started);
+    let code = finish(&mut machine, &args, started, code);
     Ok(ExitCode::from(code))
 }
 
-/// Writes the disk back and prints `--stats`.
-fn finish(machine: &mut Machine, args: &Args, started: Instant) {
-    if let Err(e) = machine.flush_disk() {
-        eprintln!("rvcow: writing the disk image back failed: {e}");
-    }
+/// Brings the disk file up to date and prints `--stats`; returns the exit
+/// status, `code` or 1 when a write to the disk file failed.
+fn finish(machine: &mut Machine, args: &Args, started: Instant, code: u8) -> u8 {
+    let disk = machine.flush_disk();
     if args.stats {
         eprint!("{}", emulator::stats::report(machine, started.elapsed()));
+    }
+    match disk {
+        Ok(()) => code,
+        Err(msg) => {
+            eprintln!("rvcow: {msg}");
+            code.max(1)
+        }
     }
 }
 
