@@ -7,8 +7,17 @@ use std::process::Command;
 /// Boots the bundled kernel on the bundled image with the superblock's
 /// 32-bit field at byte `field` set to `value`; returns the panic line.
 fn mount(field: usize, value: u32) -> String {
+    mount_with(&[(1024 + field, value)])
+}
+
+/// Boots the bundled kernel on the bundled image with the 32-bit words at
+/// the given byte offsets changed; returns the panic line.
+fn mount_with(words: &[(usize, u32)]) -> String {
     let mut img = images::FS_IMG.to_vec();
-    img[1024 + field..1024 + field + 4].copy_from_slice(&value.to_le_bytes());
+    for &(at, value) in words {
+        img[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+    let (field, value) = words[0];
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "rvcow-mount-{}-{field}-{value}.img",
         std::process::id()
@@ -83,4 +92,32 @@ fn a_bad_superblock_is_refused_at_mount() {
     for (field, value, want) in cases {
         assert_eq!(mount(field, value), want, "field {field} = {value}");
     }
+}
+
+#[test]
+fn a_log_header_naming_metadata_is_refused() {
+    let sb = images::fsck::Image::parse(images::FS_IMG)
+        .unwrap()
+        .superblock();
+    let head = sb.logstart as usize * 1024;
+    for block in [0, 1, sb.logstart + 1, sb.size] {
+        assert_eq!(
+            mount_with(&[(head, 1), (head + 4, block)]),
+            format!("invalid file system: the log names block {block}")
+        );
+    }
+    // A count past the log is an empty log, as xv6 treats a corrupt count.
+    let mut img = images::FS_IMG.to_vec();
+    img[head..head + 8].copy_from_slice(&[sb.nlog.to_le_bytes(), [0; 4]].concat());
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rvcow-mount-{}-count.img", std::process::id()));
+    std::fs::write(&path, &img).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
+        .args(["--smp", "1", "--snapshot", "--expect", "$ "])
+        .args(["--max-insns", "100000000", "--drive"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }

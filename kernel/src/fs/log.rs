@@ -71,7 +71,7 @@ pub fn initlog(dev: u32, sb: &SuperBlock) {
         log.size = sb.nlog;
         log.dev = dev;
     }
-    recover_from_log(dev, sb.logstart);
+    recover_from_log(dev, sb);
 }
 
 // Copy committed blocks from the log to their home location.
@@ -117,9 +117,20 @@ fn write_head(dev: u32, start: u32, lh: &LogHeader) {
     bwrite(&mut buf);
 }
 
-// Replay a committed transaction, then clear the log.
-fn recover_from_log(dev: u32, start: u32) {
+// Replay a committed transaction, then clear the log. Panics when the header
+// names a block outside the inodes, bitmap and data (a corrupt file system):
+// installing it would overwrite the boot block, the superblock or the log.
+fn recover_from_log(dev: u32, sb: &SuperBlock) {
+    let start = sb.logstart;
     let mut lh = read_head(dev, start);
+    if lh.n >= sb.nlog as usize {
+        lh.n = 0;
+    }
+    for &b in &lh.block[..lh.n] {
+        if b < sb.inodestart || b >= sb.size {
+            panic!("invalid file system: the log names block {}", b);
+        }
+    }
     install_trans(dev, start, &lh, true); // if committed, copy from log to disk
     lh.n = 0;
     write_head(dev, start, &lh); // clear the log

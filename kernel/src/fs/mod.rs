@@ -417,7 +417,7 @@ pub fn idup(ip: &InodeRef) -> InodeRef {
 }
 
 /// Lock the given inode, reading it from disk if necessary. Panics if the
-/// disk inode is free (the file system is corrupt).
+/// disk inode is free or past the inode blocks (the file system is corrupt).
 pub fn ilock(ip: &InodeRef) -> InodeGuard {
     let mut g = InodeGuard {
         dev: ip.dev,
@@ -426,6 +426,10 @@ pub fn ilock(ip: &InodeRef) -> InodeGuard {
     };
     if !VALID[ip.idx].load(Ordering::Acquire) {
         let sb = sb();
+        if ip.inum >= sb.ninodes {
+            // A directory entry names an inode past the inode blocks.
+            panic!("ilock: inode {} out of range", ip.inum);
+        }
         let bp = bread(ip.dev, iblock(ip.inum, &sb));
         let off = (ip.inum as usize % IPB) * DINODE_SIZE;
         *g.d = decode_dinode(&bp.data()[off..off + DINODE_SIZE]);
