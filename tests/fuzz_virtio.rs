@@ -49,7 +49,7 @@ fn fuzz_virtio_chains() {
         std::fs::write(&path, &before).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
             .arg(images::guest("virtio_fuzz"))
-            .args(["--max-insns", &(100_000_000 + 20_000 * cases).to_string()])
+            .args(["--max-insns", &(100_000_000 + 50_000 * cases).to_string()])
             .arg("--drive")
             .arg(&path)
             .args(extra)

@@ -190,10 +190,10 @@ fn case(blk: &mut Blk, rng: &mut Rng, tally: &mut Tally) {
     header(&mut m.hdr, kind, sector);
     let writes_data = kind != T_OUT && kind != T_FLUSH;
     if writes_data {
-        m.data.fill(0xee);
+        m.data[..at].fill(0xee);
     } else {
-        for b in m.data.iter_mut() {
-            *b = rng.next() as u8;
+        for w in m.data[..at.next_multiple_of(8)].chunks_mut(8) {
+            w.copy_from_slice(&rng.next().to_le_bytes());
         }
     }
     m.status[0] = 0xff;
