@@ -7,6 +7,7 @@
 
 use images::fsck::{fsck, FsReport, Image};
 use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -53,7 +54,7 @@ fn kill_during_stressfs(img: &Path, reads: usize, delay: Duration) -> String {
             "--run",
             "stressfs",
             "--max-insns",
-            "10000000000",
+            "100000000000",
         ])
         .arg("--drive")
         .arg(img)
@@ -72,7 +73,8 @@ fn kill_during_stressfs(img: &Path, reads: usize, delay: Duration) -> String {
     }
     std::thread::sleep(delay);
     child.kill().unwrap();
-    child.wait().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{status:?}");
     console
 }
 
