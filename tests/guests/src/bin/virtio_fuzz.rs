@@ -268,7 +268,7 @@ fn case(blk: &mut Blk, rng: &mut Rng, tally: &mut Tally) {
         .and_then(|b| b.checked_add(total))
         .is_some_and(|end| end <= (CAP * 512) as u64);
     let want = match kind {
-        T_IN | T_OUT if total % 512 != 0 || !fits => S_IOERR,
+        T_IN | T_OUT if !total.is_multiple_of(512) || !fits => S_IOERR,
         T_IN | T_OUT | T_FLUSH | T_GET_ID => S_OK,
         _ => S_UNSUPP,
     };
