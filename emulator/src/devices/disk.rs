@@ -238,12 +238,18 @@ impl Disk {
     }
 
     /// A guest FLUSH: syncs the file (an fsync), except in unsafe mode, which
-    /// ignores it as QEMU's does. Nothing to do without a file.
+    /// ignores it as QEMU's does. Nothing to do without a file. A failure is
+    /// kept for [`Disk::error`], as a failed write is.
     pub fn flush(&mut self) -> io::Result<()> {
-        match &self.file {
+        let done = match &self.file {
             Some(f) if self.cache != Cache::Unsafe => f.sync_data(),
             _ => Ok(()),
+        };
+        if let Err(e) = &done {
+            let msg = format!("{}: cannot sync: {}", self.path.display(), reason(e));
+            self.error.get_or_insert(msg);
         }
+        done
     }
 
     /// At exit: writes the sectors unsafe mode kept in memory, then syncs
