@@ -142,6 +142,8 @@ enum Outcome {
     /// The shell could not run (exec failed, or it was killed) and init
     /// kept starting it.
     NoShell,
+    /// `cat README` reads the console, which README has become.
+    ReadsConsole,
     /// The kernel panicked (or refused the file system) with a message.
     GuestPanic,
 }
@@ -179,6 +181,16 @@ fn boot(path: &Path) -> Result<Outcome, String> {
         // A command failed (a program's file was damaged) and the shell is
         // back at its prompt, idle until the budget ran out.
         Some(124) if console.contains(TYPED) && console.ends_with("\n$ ") => Ok(Outcome::ShellIdle),
+        // README names a device (a damaged inode was reused for the console
+        // at boot, as ls shows): cat waits for console input.
+        Some(124)
+            if console.ends_with("$ cat README\n")
+                && console
+                    .lines()
+                    .any(|l| l.split_whitespace().take(2).eq(["README", "3"])) =>
+        {
+            Ok(Outcome::ReadsConsole)
+        }
         // The shell's program was damaged: init starts it again and again,
         // and each time it fails to exec or is killed, which the console says.
         Some(124)
