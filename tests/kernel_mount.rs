@@ -13,6 +13,11 @@ fn mount(field: usize, value: u32) -> String {
 /// Boots the bundled kernel on the bundled image with the 32-bit words at
 /// the given byte offsets changed; returns the panic line.
 fn mount_with(words: &[(usize, u32)]) -> String {
+    run_with(words, &[])
+}
+
+/// As `mount_with`, typing `commands` at the shell's prompts.
+fn run_with(words: &[(usize, u32)], commands: &[&str]) -> String {
     let mut img = images::FS_IMG.to_vec();
     for &(at, value) in words {
         img[at..at + 4].copy_from_slice(&value.to_le_bytes());
@@ -34,6 +39,7 @@ fn mount_with(words: &[(usize, u32)]) -> String {
         ])
         .arg(&path)
         .args(["--history", "0"])
+        .args(commands.iter().flat_map(|c| ["--run", c]))
         .output()
         .unwrap();
     std::fs::remove_file(&path).unwrap();
@@ -120,4 +126,28 @@ fn a_log_header_naming_metadata_is_refused() {
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+/// Blocks a corrupt bitmap or inode hands out inside the metadata are
+/// refused when allocated or written, instead of deadlocking the commit on
+/// a log block's buffer (a fuzz case hung so) or overwriting the superblock.
+#[test]
+fn metadata_blocks_are_never_allocated_or_logged() {
+    let sb = images::fsck::Image::parse(images::FS_IMG)
+        .unwrap()
+        .superblock();
+    let bitmap = sb.bmapstart as usize * 1024;
+    let first = images::FS_IMG[bitmap] as u32;
+    assert_eq!(
+        run_with(&[(bitmap, first & !0xf0)], &["echo hello > new"]),
+        "balloc: the bitmap frees metadata block 4"
+    );
+    // README's first block moved into the log, or onto the superblock.
+    let readme_addr0 = sb.inodestart as usize * 1024 + 2 * 64 + 12;
+    for block in [sb.logstart + 2, 1] {
+        assert_eq!(
+            run_with(&[(readme_addr0, block)], &["echo hello >> README"]),
+            format!("log_write: block {block} is not in the file system's inodes, bitmap or data")
+        );
+    }
 }

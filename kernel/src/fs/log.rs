@@ -32,6 +32,9 @@ struct LogHeader {
 struct Log {
     start: u32,
     size: u32,
+    /// Blocks a transaction may hold: [first, end), the inodes, bitmap and data.
+    first: u32,
+    end: u32,
     /// How many FS sys calls are executing.
     outstanding: usize,
     /// In commit(), please wait.
@@ -45,6 +48,8 @@ static LOG: SpinLock<Log> = SpinLock::new(
     Log {
         start: 0,
         size: 0,
+        first: 0,
+        end: 0,
         outstanding: 0,
         committing: false,
         dev: 0,
@@ -69,6 +74,8 @@ pub fn initlog(dev: u32, sb: &SuperBlock) {
         let mut log = LOG.lock();
         log.start = sb.logstart;
         log.size = sb.nlog;
+        log.first = sb.inodestart;
+        log.end = sb.size;
         log.dev = dev;
     }
     recover_from_log(dev, sb);
@@ -220,6 +227,14 @@ pub fn log_write(b: &Buf) {
     }
     if log.outstanding < 1 {
         panic!("log_write outside of trans");
+    }
+    // A corrupt inode or bitmap can name the boot block, the superblock or
+    // the log itself; committing such a block would deadlock on its buffer.
+    if b.blockno() < log.first || b.blockno() >= log.end {
+        panic!(
+            "log_write: block {} is not in the file system's inodes, bitmap or data",
+            b.blockno()
+        );
     }
     let n = log.lh.n;
     // log absorption: a block already in this transaction takes no new slot.

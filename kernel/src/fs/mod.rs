@@ -176,6 +176,9 @@ fn balloc(dev: u32) -> Option<u32> {
             let byte = &mut bp.data_mut()[bi as usize / 8];
             if *byte & m == 0 {
                 // Is block free?
+                if b + bi < sb.size - sb.nblocks {
+                    panic!("balloc: the bitmap frees metadata block {}", b + bi);
+                }
                 *byte |= m; // Mark block in use.
                 log_write(&bp);
                 brelse(bp);
