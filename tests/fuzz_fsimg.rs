@@ -1,9 +1,11 @@
 // Fuzz target fs_img: mutations of the bundled fs.img (superblock fields,
-// inodes, directory entries, bitmap, log header) booted by the bundled kernel.
-// Each case must end at the shell's prompt after the commands, or with a
-// guest panic or refusal that says why; never a host panic, never a hang (the
-// instruction budget running out). RVCOW_FUZZ_CASES and RVCOW_FUZZ_SEED set
-// the number of cases and the seed.
+// inodes, directory entries, bitmap, log header, metadata bytes; the programs
+// the case runs are left whole) booted by the bundled kernel. Each case must
+// end at the shell's prompt after the commands, with a guest panic or
+// refusal that says why, or with a user process the kernel still runs or
+// kills; never a host panic, never a kernel hang (the instruction budget
+// running out with the kernel stuck). RVCOW_FUZZ_CASES and RVCOW_FUZZ_SEED
+// set the number of cases and the seed.
 
 use std::path::Path;
 use std::process::Command;
@@ -51,6 +53,17 @@ fn value(rng: &mut fastrand::Rng, old: u32) -> u32 {
     }
 }
 
+/// The inode numbers of the programs a case runs (init, the shell and the
+/// commands): mutating their contents would test those programs, not the
+/// file system.
+fn ran_programs() -> Vec<u32> {
+    let img = images::fsck::Image::parse(images::FS_IMG).unwrap();
+    ["init", "sh", "ls", "cat", "echo", "mkdir"]
+        .iter()
+        .map(|p| img.lookup(p).unwrap())
+        .collect()
+}
+
 /// Sets the 32-bit field at `at` to a random value; returns what it did.
 fn put(rng: &mut fastrand::Rng, img: &mut [u8], at: usize, what: String) -> String {
     let v = value(rng, u32_at(img, at));
@@ -85,8 +98,15 @@ fn mutate(rng: &mut fastrand::Rng, img: &mut [u8]) -> String {
             put(rng, img, sb + 4 * f, format!("superblock.{}", FIELDS[f]))
         }
         1 => {
-            // An inode field (type, major, minor and nlink are u16: mutate in pairs).
-            let inum = rng.usize(1..ninodes.clamp(2, 64));
+            // An inode field (type, major, minor and nlink are u16: mutate in
+            // pairs), not of a program the case runs.
+            let run = ran_programs();
+            let inum = loop {
+                let i = rng.usize(1..ninodes.clamp(2, 64));
+                if !run.contains(&(i as u32)) {
+                    break i;
+                }
+            };
             let at = inodestart * BSIZE + inum * 64;
             let word = rng.usize(0..16);
             put(rng, img, at + 4 * word, format!("inode {inum} word {word}"))
@@ -125,7 +145,13 @@ fn mutate(rng: &mut fastrand::Rng, img: &mut [u8]) -> String {
             )
         }
         _ => {
-            let at = rng.usize(0..img.len());
+            // A byte of the metadata or of the root directory's block.
+            let root = u32_at(orig, inodestart * BSIZE + 64 + 12) as usize;
+            let datastart = (u32_at(orig, sb + 4) - u32_at(orig, sb + 8)) as usize;
+            let at = match rng.usize(0..datastart + 1) {
+                b if b == datastart => root * BSIZE + rng.usize(0..BSIZE),
+                b => b * BSIZE + rng.usize(0..BSIZE),
+            };
             img[at] = rng.u8(..);
             format!("byte {at:#x} = {:#x}", img[at])
         }
@@ -142,6 +168,8 @@ enum Outcome {
     /// The shell could not run (exec failed, or it was killed) and init
     /// kept starting it.
     NoShell,
+    /// A user program loops in U-mode until the budget runs out.
+    UserLoop,
     /// `cat README` reads the console, which README has become.
     ReadsConsole,
     /// The kernel panicked (or refused the file system) with a message.
@@ -158,7 +186,7 @@ fn boot(path: &Path) -> Result<Outcome, String> {
         "--max-insns",
         BUDGET,
         "--history",
-        "0",
+        "8",
     ]);
     cmd.args(["--expect", DONE]).arg("--drive").arg(path);
     for c in COMMANDS {
@@ -181,6 +209,17 @@ fn boot(path: &Path) -> Result<Outcome, String> {
         // A command failed (a program's file was damaged) and the shell is
         // back at its prompt, idle until the budget ran out.
         Some(124) if console.contains(TYPED) && console.ends_with("\n$ ") => Ok(Outcome::ShellIdle),
+        // A user program runs on and on (its code or data came from a
+        // damaged block): the kernel still schedules it.
+        Some(124)
+            if err.contains("rvcow: last 8 instructions of hart 0:\n")
+                && err
+                    .lines()
+                    .filter(|l| l.starts_with("core   0: "))
+                    .all(|l| l.starts_with("core   0: 0 ")) =>
+        {
+            Ok(Outcome::UserLoop)
+        }
         // README names a device (a damaged inode was reused for the console
         // at boot, as ls shows): cat waits for console input.
         Some(124)
@@ -200,8 +239,12 @@ fn boot(path: &Path) -> Result<Outcome, String> {
         {
             Ok(Outcome::NoShell)
         }
+        // The panic line may follow other output on its console line (then
+        // rvcow sees only the power-off that ends the panic).
         Some(1)
-            if err.starts_with("rvcow: guest kernel panicked: ") && console.contains("panic: ") =>
+            if (err.starts_with("rvcow: guest kernel panicked: ")
+                || err.starts_with("rvcow: guest powered off (status 1)"))
+                && console.contains("panic: ") =>
         {
             Ok(Outcome::GuestPanic)
         }
