@@ -6,7 +6,7 @@ mod signals;
 mod terminal;
 
 use clap::{CommandFactory, Parser};
-use emulator::devices::Disk;
+use emulator::devices::{Cache, Disk};
 use emulator::gdb::GdbEnd;
 use emulator::history;
 use emulator::machine::{BootError, Config, Event, Machine};
@@ -63,6 +63,12 @@ struct Args {
     /// Keep the --drive file untouched: writes stay in memory.
     #[arg(long)]
     snapshot: bool,
+
+    /// When --drive writes reach the file (QEMU's cache=): writeback (as each
+    /// request completes; FLUSH is fsync), writethrough (each write synced),
+    /// unsafe (in memory until rvcow exits).
+    #[arg(long, value_name = "MODE", default_value = "writeback", value_parser = Cache::parse)]
+    cache: Cache,
 
     /// Use the modern (version 2) virtio-mmio transport instead of legacy.
     #[arg(long)]
@@ -273,7 +279,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         _ => None,
     };
     let disk = match &args.drive {
-        Some(path) => Some(Disk::open(path, args.snapshot)?),
+        Some(path) => Some(Disk::open(path, args.snapshot)?.with_cache(args.cache)),
         // The bundled image is used copy-on-write in memory: a run never
         // dirties the build output.
         None if args.kernel.is_none() => Some(Disk::from_bytes(images::FS_IMG.to_vec())),
@@ -357,8 +363,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
     // A trace lost is the run's failure, whatever the guest did.
     if let Some(msg) = trace_failed.get() {
         eprintln!("rvcow: {msg}");
-        finish(&mut machine, &args, started);
-        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        let code = finish(&mut machine, &args, started, EXIT_BAD_INPUT);
+        return Ok(ExitCode::from(code));
     }
     let code = match &outcome {
         Outcome::Exit(code) => *code,
@@ -397,7 +403,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
     if crashed {
         print_history(&machine, &symbols, args.history);
     }
-    finish(&mut machine, &args, started);
+    let code = finish(&mut machine, &args, started, code);
     Ok(ExitCode::from(code))
 }
 
@@ -437,13 +443,19 @@ fn stopped(stop: &signals::Stop) -> u8 {
     code
 }
 
-/// Writes the disk back and prints `--stats`.
-fn finish(machine: &mut Machine, args: &Args, started: Instant) {
-    if let Err(e) = machine.flush_disk() {
-        eprintln!("rvcow: writing the disk image back failed: {e}");
-    }
+/// Brings the disk file up to date and prints `--stats`; returns the exit
+/// status, `code` or 1 when a write to the disk file failed.
+fn finish(machine: &mut Machine, args: &Args, started: Instant, code: u8) -> u8 {
+    let disk = machine.flush_disk();
     if args.stats {
         eprint!("{}", emulator::stats::report(machine, started.elapsed()));
+    }
+    match disk {
+        Ok(()) => code,
+        Err(msg) => {
+            eprintln!("rvcow: {msg}");
+            code.max(1)
+        }
     }
 }
 

@@ -289,10 +289,11 @@ impl Machine {
         self.uart().rx_ready()
     }
 
-    /// Writes the disk back to its file (at exit).
-    pub fn flush_disk(&mut self) -> std::io::Result<()> {
+    /// Brings the disk's file up to date and syncs it (at exit). The error,
+    /// or an earlier guest write that failed, names the file.
+    pub fn flush_disk(&mut self) -> Result<(), String> {
         match self.bus.device_mut::<VirtioBlk>() {
-            Some(v) => v.disk_mut().flush(),
+            Some(v) => v.disk_mut().sync(),
             None => Ok(()),
         }
     }

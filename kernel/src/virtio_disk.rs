@@ -40,6 +40,7 @@ const MMIO_DRIVER_DESC_LOW: usize = 0x090; // modern only: available ring addres
 const MMIO_DRIVER_DESC_HIGH: usize = 0x094;
 const MMIO_DEVICE_DESC_LOW: usize = 0x0a0; // modern only: used ring address
 const MMIO_DEVICE_DESC_HIGH: usize = 0x0a4;
+const MMIO_CONFIG: usize = 0x100; // device configuration space: virtio_blk_config
 
 // Status register bits, from qemu virtio_config.h.
 const CONFIG_S_ACKNOWLEDGE: u32 = 1;
@@ -205,6 +206,11 @@ fn reg_write(r: usize, v: u32) {
 
 fn dma() -> *mut Dma {
     DMA.0.get()
+}
+
+/// The disk's capacity in 512-byte sectors, from its configuration space.
+pub fn virtio_disk_capacity() -> u64 {
+    (reg_read(MMIO_CONFIG + 4) as u64) << 32 | reg_read(MMIO_CONFIG) as u64
 }
 
 /// Find the virtio disk, negotiate features and set up queue 0, with the

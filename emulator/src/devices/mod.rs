@@ -9,7 +9,7 @@ pub mod uart16550;
 pub mod virtio_blk;
 
 pub use clint::Clint;
-pub use disk::Disk;
+pub use disk::{Cache, Disk};
 pub use plic::Plic;
 pub use rom::Rom;
 pub use test_finisher::{Finish, TestFinisher};

@@ -185,6 +185,8 @@ pub struct VirtioBlk {
     irq_report: bool,
     broken: bool,
     segs: Vec<Seg>,
+    /// The data of an OUT request, gathered from its buffers.
+    out_buf: Vec<u8>,
 }
 
 impl VirtioBlk {
@@ -214,6 +216,7 @@ impl VirtioBlk {
             irq_report: false,
             broken: false,
             segs: Vec::new(),
+            out_buf: Vec::new(),
         };
         d.reset();
         d
@@ -685,9 +688,16 @@ impl VirtioBlk {
                 if !data_out.is_multiple_of(SECTOR) {
                     return S_IOERR;
                 }
-                match self.disk.write_at(sector, data_out) {
-                    Some(dst) => gather(ram, &self.segs, 16, dst),
-                    None => return S_IOERR,
+                if !self.disk.fits(sector, data_out) {
+                    return S_IOERR;
+                }
+                let mut buf = std::mem::take(&mut self.out_buf);
+                buf.resize(data_out, 0);
+                gather(ram, &self.segs, 16, &mut buf);
+                let written = self.disk.write(sector, &buf);
+                self.out_buf = buf;
+                if !written {
+                    return S_IOERR;
                 }
             }
             T_FLUSH => {

@@ -1,6 +1,7 @@
 //! Tests of virtio_blk.rs: a small driver in the style of xv6's virtio_disk.c.
 
 use super::*;
+use crate::devices::disk::Cache;
 
 const RAM: u64 = 0x8000_0000;
 const QUEUE: u64 = RAM + 0x1_0000; // page-aligned queue area
@@ -355,24 +356,47 @@ fn flush_get_id_and_unsupported() {
     assert_eq!(drv.get(BUF + 16, 1)[0], S_UNSUPP);
 }
 
-#[test]
-fn flush_reaches_the_image_file() {
+/// A 4-sector image file for the cache-mode tests.
+fn image_file(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("rvcow-vblk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("flush.img");
+    let path = dir.join(name);
     std::fs::write(&path, vec![0u8; 2048]).unwrap();
-    let mut drv = Driver::legacy(Disk::open(&path, false).unwrap(), 4096);
-    drv.put(DATA, &[0x42; 512]);
-    assert_eq!(drv.request(T_OUT, 1, DATA, 512, false), S_OK);
-    assert_eq!(std::fs::read(&path).unwrap(), vec![0u8; 2048]);
+    path
+}
+
+/// Sends a FLUSH and returns its status.
+fn flush(drv: &mut Driver) -> u8 {
     drv.header(BUF, T_FLUSH, 0);
     drv.offer(0, &[(BUF, 16, false), (BUF + 16, 1, true)]);
     drv.kick();
     drv.used();
-    assert_eq!(drv.get(BUF + 16, 1)[0], S_OK);
+    drv.get(BUF + 16, 1)[0]
+}
+
+#[test]
+fn writes_reach_the_image_file_as_they_complete() {
+    let path = image_file("writeback.img");
+    let mut drv = Driver::legacy(Disk::open(&path, false).unwrap(), 4096);
+    drv.put(DATA, &[0x42; 512]);
+    assert_eq!(drv.request(T_OUT, 1, DATA, 512, false), S_OK);
     let file = std::fs::read(&path).unwrap();
     assert_eq!(&file[512..1024], &[0x42; 512][..]);
     assert_eq!(&file[1024..], &[0; 1024][..]);
+    assert_eq!(flush(&mut drv), S_OK);
+}
+
+#[test]
+fn unsafe_cache_writes_at_exit_only() {
+    let path = image_file("unsafe.img");
+    let disk = Disk::open(&path, false).unwrap().with_cache(Cache::Unsafe);
+    let mut drv = Driver::legacy(disk, 4096);
+    drv.put(DATA, &[0x42; 512]);
+    assert_eq!(drv.request(T_OUT, 1, DATA, 512, false), S_OK);
+    assert_eq!(flush(&mut drv), S_OK);
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0u8; 2048]);
+    assert_eq!(drv.dev.disk_mut().sync(), Ok(()));
+    assert_eq!(&std::fs::read(&path).unwrap()[512..1024], &[0x42; 512][..]);
 }
 
 #[test]

@@ -32,6 +32,9 @@ struct LogHeader {
 struct Log {
     start: u32,
     size: u32,
+    /// Blocks a transaction may hold: [first, end), the inodes, bitmap and data.
+    first: u32,
+    end: u32,
     /// How many FS sys calls are executing.
     outstanding: usize,
     /// In commit(), please wait.
@@ -45,6 +48,8 @@ static LOG: SpinLock<Log> = SpinLock::new(
     Log {
         start: 0,
         size: 0,
+        first: 0,
+        end: 0,
         outstanding: 0,
         committing: false,
         dev: 0,
@@ -69,9 +74,11 @@ pub fn initlog(dev: u32, sb: &SuperBlock) {
         let mut log = LOG.lock();
         log.start = sb.logstart;
         log.size = sb.nlog;
+        log.first = sb.inodestart;
+        log.end = sb.size;
         log.dev = dev;
     }
-    recover_from_log(dev, sb.logstart);
+    recover_from_log(dev, sb);
 }
 
 // Copy committed blocks from the log to their home location.
@@ -117,9 +124,20 @@ fn write_head(dev: u32, start: u32, lh: &LogHeader) {
     bwrite(&mut buf);
 }
 
-// Replay a committed transaction, then clear the log.
-fn recover_from_log(dev: u32, start: u32) {
+// Replay a committed transaction, then clear the log. Panics when the header
+// names a block outside the inodes, bitmap and data (a corrupt file system):
+// installing it would overwrite the boot block, the superblock or the log.
+fn recover_from_log(dev: u32, sb: &SuperBlock) {
+    let start = sb.logstart;
     let mut lh = read_head(dev, start);
+    if lh.n >= sb.nlog as usize {
+        lh.n = 0;
+    }
+    for &b in &lh.block[..lh.n] {
+        if b < sb.inodestart || b >= sb.size {
+            panic!("invalid file system: the log names block {}", b);
+        }
+    }
     install_trans(dev, start, &lh, true); // if committed, copy from log to disk
     lh.n = 0;
     write_head(dev, start, &lh); // clear the log
@@ -209,6 +227,14 @@ pub fn log_write(b: &Buf) {
     }
     if log.outstanding < 1 {
         panic!("log_write outside of trans");
+    }
+    // A corrupt inode or bitmap can name the boot block, the superblock or
+    // the log itself; committing such a block would deadlock on its buffer.
+    if b.blockno() < log.first || b.blockno() >= log.end {
+        panic!(
+            "log_write: block {} is not in the file system's inodes, bitmap or data",
+            b.blockno()
+        );
     }
     let n = log.lh.n;
     // log absorption: a block already in this transaction takes no new slot.

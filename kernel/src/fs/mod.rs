@@ -18,7 +18,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use abi::fs::{bblock, iblock, Dinode, Dirent, SuperBlock, BPB, BSIZE, DIRSIZ, FSMAGIC, IPB};
 use abi::fs::{MAXFILE, NDIRECT, NINDIRECT, ROOTINO};
-use abi::param::{NINODE, ROOTDEV};
+use abi::param::{MAXOPBLOCKS, NINODE, ROOTDEV};
 use abi::stat::{Stat, T_DIR};
 
 use self::bio::{bread, brelse};
@@ -116,8 +116,45 @@ pub fn fsinit(dev: u32) {
     if sb.magic != FSMAGIC {
         panic!("invalid file system");
     }
+    let disk_blocks = crate::virtio_disk::virtio_disk_capacity() / (BSIZE as u64 / 512);
+    if let Err(why) = check_sb(&sb, disk_blocks) {
+        panic!("invalid file system: {}", why);
+    }
     *SB.lock() = sb;
     initlog(dev, &sb);
+}
+
+/// Check that the regions the superblock describes lie in order inside the
+/// file system, and the file system inside the disk's `disk_blocks`: boot
+/// block, superblock, log (a header and at least one system call's blocks),
+/// inodes (the root's among them), bitmap (a bit for every block), data.
+fn check_sb(sb: &SuperBlock, disk_blocks: u64) -> Result<(), &'static str> {
+    let size = sb.size as u64;
+    let log_end = sb.logstart as u64 + sb.nlog as u64;
+    let inode_blocks = (sb.ninodes as u64).div_ceil(IPB as u64);
+    let bitmap_blocks = size.div_ceil(BPB as u64);
+    if size > disk_blocks {
+        return Err("size larger than the disk");
+    }
+    if sb.nblocks > sb.size {
+        return Err("more data blocks than blocks");
+    }
+    if sb.ninodes <= ROOTINO {
+        return Err("no root inode");
+    }
+    if sb.logstart < 2 || (sb.nlog as usize) <= MAXOPBLOCKS {
+        return Err("bad log");
+    }
+    if log_end > sb.inodestart as u64 {
+        return Err("log overlaps the inodes");
+    }
+    if sb.inodestart as u64 + inode_blocks > sb.bmapstart as u64 {
+        return Err("inodes overlap the bitmap");
+    }
+    if sb.bmapstart as u64 + bitmap_blocks > size - sb.nblocks as u64 {
+        return Err("bitmap overlaps the data blocks");
+    }
+    Ok(())
 }
 
 // Zero a block.
@@ -139,6 +176,9 @@ fn balloc(dev: u32) -> Option<u32> {
             let byte = &mut bp.data_mut()[bi as usize / 8];
             if *byte & m == 0 {
                 // Is block free?
+                if b + bi < sb.size - sb.nblocks {
+                    panic!("balloc: the bitmap frees metadata block {}", b + bi);
+                }
                 *byte |= m; // Mark block in use.
                 log_write(&bp);
                 brelse(bp);
@@ -380,7 +420,7 @@ pub fn idup(ip: &InodeRef) -> InodeRef {
 }
 
 /// Lock the given inode, reading it from disk if necessary. Panics if the
-/// disk inode is free (the file system is corrupt).
+/// disk inode is free or past the inode blocks (the file system is corrupt).
 pub fn ilock(ip: &InodeRef) -> InodeGuard {
     let mut g = InodeGuard {
         dev: ip.dev,
@@ -389,6 +429,10 @@ pub fn ilock(ip: &InodeRef) -> InodeGuard {
     };
     if !VALID[ip.idx].load(Ordering::Acquire) {
         let sb = sb();
+        if ip.inum >= sb.ninodes {
+            // A directory entry names an inode past the inode blocks.
+            panic!("ilock: inode {} out of range", ip.inum);
+        }
         let bp = bread(ip.dev, iblock(ip.inum, &sb));
         let off = (ip.inum as usize % IPB) * DINODE_SIZE;
         *g.d = decode_dinode(&bp.data()[off..off + DINODE_SIZE]);

@@ -60,17 +60,20 @@ pub const S_OK: u8 = 0;
 pub const S_IOERR: u8 = 1;
 pub const S_UNSUPP: u8 = 2;
 
-const NUM: usize = 8;
-const DESC_NEXT: u16 = 1;
-const DESC_WRITE: u16 = 2;
+/// Entries in the queue (and descriptors in its table).
+pub const NUM: usize = 8;
+pub const DESC_NEXT: u16 = 1;
+pub const DESC_WRITE: u16 = 2;
+pub const DESC_INDIRECT: u16 = 4;
 
+/// A split-virtqueue descriptor.
 #[repr(C)]
-#[derive(Clone, Copy)]
-struct Desc {
-    addr: u64,
-    len: u32,
-    flags: u16,
-    next: u16,
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Desc {
+    pub addr: u64,
+    pub len: u32,
+    pub flags: u16,
+    pub next: u16,
 }
 
 /// Descriptor table and available ring in the first page, used ring at the
@@ -295,7 +298,7 @@ impl Blk {
             flags: DESC_WRITE,
             next: 0,
         };
-        self.kick_and_wait(budget)
+        self.kick_and_wait(st as *const u8, budget)
     }
 
     /// Submits a chain whose second descriptor links back to the first (a
@@ -320,11 +323,21 @@ impl Blk {
             flags: DESC_NEXT,
             next: 0,
         };
-        self.kick_and_wait(budget)
+        self.kick_and_wait(&sh.status, budget)
+    }
+
+    /// Submits a chain laid out by the caller: `descs` fill the descriptor
+    /// table from entry 0 (at most [`NUM`]), whose head is entry 0; polls
+    /// for at most `budget` rounds. A completion reports the byte at `status`.
+    pub fn submit(&mut self, descs: &[Desc], status: *const u8, budget: u64) -> Done {
+        // SAFETY: as in `request`.
+        let sh = unsafe { &mut *SHARED.0.get() };
+        sh.ring.desc[..descs.len()].copy_from_slice(descs);
+        self.kick_and_wait(status, budget)
     }
 
     /// Makes descriptor 0 available, notifies, and polls for the completion.
-    fn kick_and_wait(&mut self, budget: u64) -> Done {
+    fn kick_and_wait(&mut self, status: *const u8, budget: u64) -> Done {
         // SAFETY: the device only reads what is made available below.
         let sh = unsafe { &mut *SHARED.0.get() };
         let slot = sh.ring.avail_idx as usize % NUM;
@@ -343,7 +356,7 @@ impl Blk {
                 fence(Ordering::SeqCst);
                 self.used_seen = used;
                 // SAFETY: the device wrote the status byte before used_idx.
-                return Done::Status(unsafe { core::ptr::read_volatile(&sh.status) });
+                return Done::Status(unsafe { core::ptr::read_volatile(status) });
             }
             if reg(self.base, STATUS) & STATUS_NEEDS_RESET != 0 {
                 return Done::NeedsReset;
