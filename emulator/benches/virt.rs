@@ -137,6 +137,8 @@ fn rvcow(w: &Work) -> Result<Sample, String> {
         disk,
         virtio_modern: false,
         bootargs: None,
+        initrd: None,
+        reserve_bios: false,
     })
     .map_err(|e| format!("{e:?}"))?;
     let mut out = Vec::new();
