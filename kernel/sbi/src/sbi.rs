@@ -66,10 +66,15 @@ fn harts_of(mask: HartMask) -> impl Iterator<Item = usize> + Clone {
     (0..hart::MAX_HARTS).filter(move |&h| mask.has_bit(h) && hart::hart(h).is_some())
 }
 
-/// Whether every hart the mask names exists.
+/// Whether every hart the mask names exists (a base of -1 names all that do).
 fn mask_valid(mask: HartMask) -> bool {
-    (hart::MAX_HARTS..usize::BITS as usize).all(|h| !mask.has_bit(h))
-        && (0..hart::MAX_HARTS).all(|h| !mask.has_bit(h) || hart::hart(h).is_some())
+    let (bits, base) = mask.into_inner();
+    if base == usize::MAX {
+        return true;
+    }
+    (0..usize::BITS as usize)
+        .filter(|i| bits >> i & 1 != 0)
+        .all(|i| base.checked_add(i).and_then(hart::hart).is_some())
 }
 
 struct Console;
