@@ -25,7 +25,7 @@ use crate::bus::Ram;
 
 /// Longest block, in instructions.
 pub const MAX_BLOCK: usize = 64;
-const SLOTS: usize = 1 << 15;
+const SLOTS: usize = 1 << 17;
 const ARENA: usize = 1 << 19;
 // Links (`uop::link`) hold arena offsets in 32 bits.
 const _: () = assert!(ARENA * size_of::<Op>() <= 1 << 32);
@@ -59,6 +59,15 @@ impl Default for BlockCache {
     fn default() -> Self {
         BlockCache::new()
     }
+}
+
+/// The slot of the block at `pa`: its halfword index, with the bits above
+/// the table's span folded in so that code 256 KiB apart does not collide.
+/// A page's halfwords take 2048 slots in a row, from `slot_of(page)`.
+#[inline(always)]
+fn slot_of(pa: u64) -> usize {
+    let h = (pa >> 1) as usize;
+    (h ^ (h >> 17 << 11)) & (SLOTS - 1)
 }
 
 /// Whether a block ends after `i`: jumps, system instructions, and
@@ -124,7 +133,7 @@ impl BlockCache {
             self.insns.clear();
             self.ops.clear();
         }
-        let i = (pa >> 1) as usize & (SLOTS - 1);
+        let i = slot_of(pa);
         let s = self.slots[i];
         if s.pa == pa && s.epoch == self.epoch {
             self.hits += 1;
@@ -136,7 +145,7 @@ impl BlockCache {
     /// The cached block at `pa`, if any (nothing is decoded).
     #[inline(always)]
     pub fn lookup(&self, pa: u64) -> Option<(usize, usize)> {
-        let s = self.slots[(pa >> 1) as usize & (SLOTS - 1)];
+        let s = self.slots[slot_of(pa)];
         (s.pa == pa && s.epoch == self.epoch).then_some((s.start as usize, s.len as usize))
     }
 
@@ -149,9 +158,9 @@ impl BlockCache {
                 for off in pages {
                     let page = ram.base + off as u64;
                     // A page's 2048 halfword addresses map to 2048 slots in a row.
-                    let first = (page >> 1) as usize & (SLOTS - 1);
+                    let first = slot_of(page);
                     for i in first..first + 2048 {
-                        let s = &mut self.slots[i & (SLOTS - 1)];
+                        let s = &mut self.slots[i];
                         if s.pa & !0xfff == page {
                             s.epoch = 0;
                         }
