@@ -274,12 +274,12 @@ extern "C" fn smode_main(hartid: usize, _fdt: usize) -> ! {
     );
     eq(
         "hart_start of a started hart",
-        sbi(EID_HSM, 0, 0, _secondary as usize, 0).0 as u64,
+        sbi(EID_HSM, 0, 0, _secondary as *const () as usize, 0).0 as u64,
         ERR_ALREADY_AVAILABLE as u64,
     );
     eq(
         "hart_start(1)",
-        sbi(EID_HSM, 0, 1, _secondary as usize, 0x5eed).0 as u64,
+        sbi(EID_HSM, 0, 1, _secondary as *const () as usize, 0x5eed).0 as u64,
         0,
     );
     while OPAQUE.load(Ordering::Acquire) == 0 {
