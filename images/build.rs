@@ -1,5 +1,6 @@
 // Builds the guest for riscv64gc-unknown-none-elf with a nested cargo: the kernel,
-// the user programs and the guest test programs, then the xv6 file system image.
+// rvcow's SBI firmware, the user programs and the guest test programs, then the
+// xv6 file system image.
 
 use std::env;
 use std::ffi::OsStr;
@@ -30,6 +31,7 @@ fn main() {
     let bin_dir = |krate: &str| guest_target.join(krate).join(TARGET).join("release");
     for (krate, dir) in [
         ("kernel", "kernel"),
+        ("sbi", "kernel/sbi"),
         ("user", "user"),
         ("guests", "tests/guests"),
     ] {
@@ -37,6 +39,7 @@ fn main() {
     }
 
     copy(&bin_dir("kernel").join("kernel"), &out.join("kernel.elf"));
+    copy(&bin_dir("sbi").join("sbi"), &out.join("sbi.elf"));
     println!(
         "cargo:rustc-env=RVCOW_GUEST_DIR={}",
         bin_dir("guests").display()

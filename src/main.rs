@@ -86,6 +86,10 @@ struct Args {
     #[arg(long)]
     append: Option<String>,
 
+    /// Initial ramdisk, placed in RAM as QEMU's `-initrd` (/chosen/linux,initrd-*).
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
+
     /// Type this line at the next prompt (repeatable: one per prompt).
     #[arg(long = "run", value_name = "CMDS")]
     run: Vec<String>,
@@ -278,6 +282,17 @@ fn run(args: Args) -> Result<ExitCode, String> {
         Some(p) if p.as_os_str() != "none" => Some(read_input(p, ram_size)?),
         _ => None,
     };
+    // An S-mode payload without --bios gets rvcow's own SBI firmware, as QEMU
+    // gives it its bundled OpenSBI.
+    let own_sbi = args.bios.is_none() && emulator::boot::is_linux_image(&kernel);
+    let bios = match own_sbi {
+        true => Some(images::SBI_FIRMWARE.to_vec()),
+        false => bios,
+    };
+    let initrd = match &args.initrd {
+        Some(p) => Some(read_initrd(p, args.memory << 20)?),
+        None => None,
+    };
     let disk = match &args.drive {
         Some(path) => Some(Disk::open(path, args.snapshot)?.with_cache(args.cache)),
         // The bundled image is used copy-on-write in memory: a run never
@@ -295,11 +310,20 @@ fn run(args: Args) -> Result<ExitCode, String> {
         disk,
         virtio_modern,
         bootargs: args.append.clone(),
+        initrd,
+        reserve_bios: own_sbi,
     };
     let mut machine = Machine::new(cfg).map_err(|e| match e {
         BootError::Config(msg) => msg,
         BootError::Kernel(msg) => format!("{kernel_name}: {msg}"),
-        BootError::Bios(msg) => format!("{}: {msg}", args.bios.as_ref().unwrap().display()),
+        BootError::Bios(msg) => match &args.bios {
+            Some(p) => format!("{}: {msg}", p.display()),
+            None => format!("rvcow's SBI firmware: {msg}"),
+        },
+        BootError::Initrd(msg) => match &args.initrd {
+            Some(p) => format!("{}: {msg}", p.display()),
+            None => msg,
+        },
     })?;
     // After the boot checks, so that a kernel refused gets one line.
     for w in warnings {
@@ -704,6 +728,24 @@ impl Write for SharedWriter {
         let r = self.out.lock().unwrap_or_else(|e| e.into_inner()).flush();
         self.note(r)
     }
+}
+
+/// The contents of the `--initrd` file: a regular file no larger than RAM,
+/// sized before it is read.
+fn read_initrd(path: &std::path::Path, ram_size: u64) -> Result<Vec<u8>, String> {
+    let name = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {}", io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(format!("{name}: not a regular file"));
+    }
+    if meta.len() > ram_size {
+        return Err(format!(
+            "{name}: initrd of {} bytes does not fit in {} MiB of RAM",
+            meta.len(),
+            ram_size >> 20
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{name}: {}", io_reason(&e)))
 }
 
 /// The reason of an I/O error, without Rust's "(os error N)" suffix.

@@ -217,7 +217,7 @@ impl Session {
         }
         if self.next_command < self.cfg.commands.len()
             && self.input.is_empty()
-            && self.since_command.ends_with(self.cfg.prompt.as_bytes())
+            && ends_with_prompt(&self.since_command, self.cfg.prompt.as_bytes())
         {
             let cmd = &self.cfg.commands[self.next_command];
             self.next_command += 1;
@@ -350,6 +350,33 @@ fn spawn_stdin_reader() -> Receiver<u8> {
     rx
 }
 
+/// Whether `text` ends with `prompt`, ignoring terminal control sequences
+/// after it (busybox's line editor asks for the cursor position, `ESC [ 6 n`,
+/// right after printing its prompt).
+fn ends_with_prompt(text: &[u8], prompt: &[u8]) -> bool {
+    let mut t = text;
+    loop {
+        if t.ends_with(prompt) {
+            return true;
+        }
+        // Strip one trailing CSI sequence: ESC '[' parameters, a final byte.
+        let Some(esc) = t.iter().rposition(|&b| b == 0x1b) else {
+            return false;
+        };
+        let seq = &t[esc + 1..];
+        let csi = seq.len() >= 2
+            && seq[0] == b'['
+            && seq[1..seq.len() - 1]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b';' || *b == b'?')
+            && seq[seq.len() - 1].is_ascii_alphabetic();
+        if !csi {
+            return false;
+        }
+        t = &t[..esc];
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -363,6 +390,17 @@ fn find_panic(text: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_prompt_followed_by_a_cursor_query_is_a_prompt() {
+        use super::ends_with_prompt;
+        assert!(ends_with_prompt(b"\n~ # ", b"# "));
+        assert!(ends_with_prompt(b"\n~ # \x1b[6n", b"# "));
+        assert!(ends_with_prompt(b"\n~ # \x1b[6n\x1b[1;5H", b"# "));
+        assert!(!ends_with_prompt(b"\n~ # ls\x1b[6n", b"# "));
+        assert!(!ends_with_prompt(b"\n~ # \x1b[6", b"# "));
+        assert!(!ends_with_prompt(b"\x1b", b"# "));
+    }
+
     use super::*;
 
     fn session(commands: &[&str], expect: Option<&str>) -> Session {

@@ -35,6 +35,8 @@ fn boot(kernel: Vec<u8>, bios: Option<Vec<u8>>) -> Result<Machine, BootError> {
         disk: None,
         virtio_modern: false,
         bootargs: None,
+        initrd: None,
+        reserve_bios: false,
     })
 }
 

@@ -5,6 +5,10 @@
 // FILTER run (all without one). BENCH_RUNS sets the runs per cell (default
 // 3, median quoted); BENCH_QEMU=0 leaves QEMU out, BENCH_ICOUNT=0 its
 // -icount column (usertests takes QEMU's icount mode over 20 minutes).
+// RVCOW_LINUX names a directory holding a Linux `Image` and
+// `initramfs.cpio.gz` (README, Booting Linux): the Linux rows time boot to
+// the busybox prompt, on rvcow's own SBI firmware or OpenSBI's fw_jump, and
+// under QEMU with its bundled OpenSBI.
 
 use emulator::devices::{Disk, Finish};
 use emulator::machine::{Config, Event, Machine};
@@ -29,6 +33,44 @@ enum Work {
         expect: &'static str,
     },
     Bare(&'static str),
+    /// Linux (RVCOW_LINUX) to the busybox prompt, -m 512; OpenSBI's fw_jump
+    /// as --bios, or rvcow's own firmware.
+    Linux {
+        harts: usize,
+        opensbi: bool,
+    },
+}
+
+const OPENSBI_JUMP: &str = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf";
+/// The busybox shell's prompt as root.
+const LINUX_PROMPT: &str = "~ # ";
+
+/// The Image and initramfs of RVCOW_LINUX.
+fn linux_files() -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let dir = std::env::var_os("RVCOW_LINUX").ok_or("RVCOW_LINUX is not set")?;
+    let dir = std::path::PathBuf::from(dir);
+    Ok((dir.join("Image"), dir.join("initramfs.cpio.gz")))
+}
+
+/// The board of a Linux row under rvcow.
+fn linux_config(harts: usize, opensbi: bool) -> Result<Config, String> {
+    let (image, initrd) = linux_files()?;
+    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let bios = match opensbi {
+        true => read(std::path::Path::new(OPENSBI_JUMP))?,
+        false => images::SBI_FIRMWARE.to_vec(),
+    };
+    Ok(Config {
+        ram_size: 512 << 20,
+        harts,
+        kernel: read(&image)?,
+        bios: Some(bios),
+        disk: None,
+        virtio_modern: false,
+        bootargs: Some("console=ttyS0".into()),
+        initrd: Some(read(&initrd)?),
+        reserve_bios: !opensbi,
+    })
 }
 
 struct Row {
@@ -67,6 +109,27 @@ const ROWS: &[Row] = &[
             harts: 3,
             cmd: Some("usertests"),
             expect: "ALL TESTS PASSED",
+        },
+    },
+    Row {
+        name: "Linux boot (1 hart)",
+        work: Work::Linux {
+            harts: 1,
+            opensbi: false,
+        },
+    },
+    Row {
+        name: "Linux boot (3 harts)",
+        work: Work::Linux {
+            harts: 3,
+            opensbi: false,
+        },
+    },
+    Row {
+        name: "Linux boot (3, OpenSBI)",
+        work: Work::Linux {
+            harts: 3,
+            opensbi: true,
         },
     },
     Row {
@@ -115,21 +178,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Runs `w` once under rvcow, through the library as `rvcow --run` would.
 fn rvcow(w: &Work) -> Result<Sample, String> {
-    let (kernel, harts, disk) = match w {
-        Work::Xv6 { harts, .. } => (
-            images::KERNEL_ELF.to_vec(),
-            *harts,
-            Some(Disk::from_bytes(images::FS_IMG.to_vec())),
-        ),
-        Work::Bare(name) => (
-            std::fs::read(images::guest(name)).map_err(|e| format!("{name}: {e}"))?,
-            1,
-            None,
-        ),
-    };
-    let (cpu0, _) = cpu_times();
-    let start = Instant::now();
-    let mut m = Machine::new(Config {
+    let bare = |kernel, harts, disk| Config {
         ram_size: 128 << 20,
         harts,
         kernel,
@@ -137,8 +186,25 @@ fn rvcow(w: &Work) -> Result<Sample, String> {
         disk,
         virtio_modern: false,
         bootargs: None,
-    })
-    .map_err(|e| format!("{e:?}"))?;
+        initrd: None,
+        reserve_bios: false,
+    };
+    let cfg = match w {
+        Work::Xv6 { harts, .. } => bare(
+            images::KERNEL_ELF.to_vec(),
+            *harts,
+            Some(Disk::from_bytes(images::FS_IMG.to_vec())),
+        ),
+        Work::Bare(name) => bare(
+            std::fs::read(images::guest(name)).map_err(|e| format!("{name}: {e}"))?,
+            1,
+            None,
+        ),
+        Work::Linux { harts, opensbi } => linux_config(*harts, *opensbi)?,
+    };
+    let (cpu0, _) = cpu_times();
+    let start = Instant::now();
+    let mut m = Machine::new(cfg).map_err(|e| format!("{e:?}"))?;
     let mut out = Vec::new();
     let mut input: Vec<u8> = Vec::new();
     let mut typed = false;
@@ -161,6 +227,11 @@ fn rvcow(w: &Work) -> Result<Sample, String> {
                         input.extend(c.bytes().chain([b'\n']));
                         typed = true;
                     }
+                }
+            }
+            Work::Linux { .. } => {
+                if contains(&out, LINUX_PROMPT.as_bytes()) {
+                    break;
                 }
             }
             Work::Bare(_) => {}
@@ -233,6 +304,25 @@ fn qemu(w: &Work, icount: bool) -> Result<Sample, String> {
                 images::guest(name).to_string_lossy().into_owned(),
             ]);
             (None, None)
+        }
+        // QEMU boots its bundled OpenSBI (fw_dynamic) in both Linux rows.
+        Work::Linux { harts, .. } => {
+            let (image, initrd) = linux_files()?;
+            args.retain(|a| !["-bios", "none", "-m", "128M"].contains(&a.as_str()));
+            args.extend(
+                [
+                    "-m",
+                    "512M",
+                    "-smp",
+                    &harts.to_string(),
+                    "-append",
+                    "console=ttyS0",
+                ]
+                .map(String::from),
+            );
+            args.extend(["-kernel".into(), image.to_string_lossy().into_owned()]);
+            args.extend(["-initrd".into(), initrd.to_string_lossy().into_owned()]);
+            (Some(LINUX_PROMPT), None)
         }
     };
     let (_, c0) = cpu_times();

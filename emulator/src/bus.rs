@@ -25,7 +25,9 @@ pub trait Device: Any {
 ///
 /// Pages that hold decoded (cached) instructions are marked in a bitmap; a
 /// store into such a page clears its mark and bumps `code_gen`, which every
-/// hart's block cache compares before using a cached block. A page newly
+/// hart's block cache compares before using a cached block (and the page goes
+/// in a log of the last `CLOBBER_LOG` clobbered pages, so that a cache drops
+/// only those pages' blocks). A page newly
 /// marked bumps `code_marks`, which every hart's TLB compares before its
 /// stores (they take no look at the bitmap: a TLB entry lets stores
 /// through only to pages without cached code).
@@ -39,7 +41,13 @@ pub struct Ram {
     pub code_gen: u64,
     /// Bumped whenever a page starts holding cached code.
     pub code_marks: u64,
+    /// The page offsets of the last clobbers: the one that made `code_gen`
+    /// g sits at `g % CLOBBER_LOG`.
+    clobbered: [usize; CLOBBER_LOG],
 }
+
+/// Clobbered pages remembered: a block cache that missed more drops all.
+pub const CLOBBER_LOG: usize = 64;
 
 impl Ram {
     /// Zeroed RAM of `size` bytes at `base`.
@@ -50,6 +58,7 @@ impl Ram {
             code: vec![0; size.div_ceil(1 << 18)],
             code_gen: 0,
             code_marks: 0,
+            clobbered: [0; CLOBBER_LOG],
         }
     }
 
@@ -85,6 +94,14 @@ impl Ram {
     pub fn clobber_code(&mut self, off: usize) {
         self.code[off >> 18] &= !(1 << ((off >> 12) & 63));
         self.code_gen += 1;
+        self.clobbered[self.code_gen as usize % CLOBBER_LOG] = off & !0xfff;
+    }
+
+    /// The data offsets of the pages clobbered since `code_gen` was `since`,
+    /// or None when the log no longer reaches back that far.
+    pub fn clobbered_since(&self, since: u64) -> Option<impl Iterator<Item = usize> + '_> {
+        (self.code_gen - since <= CLOBBER_LOG as u64)
+            .then(|| (since + 1..=self.code_gen).map(|g| self.clobbered[g as usize % CLOBBER_LOG]))
     }
 
     /// Notes a write of `len` bytes at data offset `off` (DMA, loaders):

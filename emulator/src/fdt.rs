@@ -38,6 +38,11 @@ pub struct FdtConfig {
     pub isa: String,
     /// Number of virtio-mmio slots described (QEMU: 8).
     pub virtio_slots: usize,
+    /// The initrd's `[start, end)` (`/chosen/linux,initrd-start/-end`).
+    pub initrd: Option<(u64, u64)>,
+    /// RAM the firmware keeps for itself, `(base, size)`: a `no-map`
+    /// `/reserved-memory` node, as OpenSBI adds before starting the kernel.
+    pub firmware: Option<(u64, u64)>,
 }
 
 impl FdtConfig {
@@ -49,6 +54,8 @@ impl FdtConfig {
             bootargs: None,
             isa: ISA.to_string(),
             virtio_slots: VIRTIO_COUNT,
+            initrd: None,
+            firmware: None,
         }
     }
 }
@@ -107,7 +114,25 @@ fn write(cfg: &FdtConfig) -> Result<Vec<u8>, vm_fdt::Error> {
     f.property_string("compatible", "riscv-virtio")?;
     f.property_string("model", "riscv-virtio,qemu")?;
 
+    if let Some((base, size)) = cfg.firmware {
+        let resv = f.begin_node("reserved-memory")?;
+        f.property_u32("#address-cells", 2)?;
+        f.property_u32("#size-cells", 2)?;
+        f.property_null("ranges")?;
+        let fw = f.begin_node(&format!("mmode_resv0@{base:x}"))?;
+        f.property_null("no-map")?;
+        f.property_array_u64("reg", &reg(base, size))?;
+        f.end_node(fw)?;
+        f.end_node(resv)?;
+    }
+
     let chosen = f.begin_node("chosen")?;
+    // QEMU 7.2 writes the initrd bounds as one cell each, after bootargs
+    // (so before it in the blob).
+    if let Some((start, end)) = cfg.initrd {
+        f.property_u32("linux,initrd-end", end as u32)?;
+        f.property_u32("linux,initrd-start", start as u32)?;
+    }
     if let Some(args) = &cfg.bootargs {
         f.property_string("bootargs", cstr(args))?;
     }

@@ -47,6 +47,8 @@ fn machine(prog: &[u32]) -> Machine {
         disk: None,
         virtio_modern: false,
         bootargs: None,
+        initrd: None,
+        reserve_bios: false,
     })
     .unwrap()
 }

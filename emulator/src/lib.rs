@@ -3,6 +3,7 @@
 //! The board is assembled in [`machine`]; harts live in [`hart`], devices in
 //! [`devices`], and everything a hart can reach physically goes through [`bus`].
 
+pub mod boot;
 pub mod bus;
 pub mod devices;
 pub mod elf;

@@ -6,6 +6,7 @@
 //! (10 MHz timebase, so a nominal 100 MIPS per hart), and when every hart
 //! waits in WFI it jumps to the next timer deadline.
 
+use crate::boot;
 use crate::bus::{Bus, Device, Ram};
 use crate::devices::{
     self, virtio_base, virtio_irq, Clint, Disk, Finish, Plic, Rom, TestFinisher, Uart, VirtioBlk,
@@ -44,6 +45,11 @@ pub struct Config {
     pub virtio_modern: bool,
     /// `/chosen/bootargs`.
     pub bootargs: Option<String>,
+    /// The initrd (`--initrd`), placed as QEMU places it.
+    pub initrd: Option<Vec<u8>>,
+    /// Describe the firmware's RAM as `/reserved-memory` (firmware that does
+    /// not add the node itself, as OpenSBI does, such as rvcow's own).
+    pub reserve_bios: bool,
 }
 
 /// Why a board cannot be built. The message is one line, without the file name.
@@ -55,6 +61,8 @@ pub enum BootError {
     Kernel(String),
     /// The firmware image cannot be loaded.
     Bios(String),
+    /// The initrd does not fit.
+    Initrd(String),
 }
 
 /// Why [`Machine::run`] returned.
@@ -96,6 +104,8 @@ pub struct Machine {
     /// Everything needed to reset.
     image: Vec<u8>,
     bios: Option<Vec<u8>>,
+    /// The initrd and its address.
+    initrd: Option<(u64, Vec<u8>)>,
     rom: Vec<u8>,
     fdt: Vec<u8>,
     /// Where the board's devices sit in the bus, found once.
@@ -133,8 +143,24 @@ impl Machine {
         let (loaded, fw_dynamic) = load_images(&cfg.kernel, cfg.bios.as_deref(), &mut ram)?;
         let mut fdt_cfg = FdtConfig::new(cfg.harts, cfg.ram_size);
         fdt_cfg.bootargs = cfg.bootargs.clone();
+        if cfg.reserve_bios && fw_dynamic.is_some() {
+            fdt_cfg.firmware = Some((loaded.lowest, loaded.highest - loaded.lowest));
+        }
+        // The device tree's size does not depend on the initrd's bounds.
+        fdt_cfg.initrd = cfg.initrd.as_ref().map(|_| (0, 0));
+        let fdt_addr = fdt::fdt_addr(cfg.ram_size, fdt::build(&fdt_cfg).len());
+        let initrd = match cfg.initrd {
+            Some(bytes) => {
+                let entry = fw_dynamic.unwrap_or(loaded.lowest);
+                let (start, end) =
+                    boot::place_initrd(entry, cfg.ram_size, bytes.len() as u64, fdt_addr)
+                        .map_err(BootError::Initrd)?;
+                fdt_cfg.initrd = Some((start, end));
+                Some((start, bytes))
+            }
+            None => None,
+        };
         let fdt = fdt::build(&fdt_cfg);
-        let fdt_addr = fdt::fdt_addr(cfg.ram_size, fdt.len());
         if fdt_addr < loaded.highest {
             return Err(BootError::Kernel(format!(
                 "image overlaps the device tree at {fdt_addr:#x}"
@@ -219,6 +245,7 @@ impl Machine {
             realtime: None,
             image: cfg.kernel,
             bios: cfg.bios,
+            initrd,
             rom,
             fdt,
             devs,
@@ -242,6 +269,13 @@ impl Machine {
         self.loaded = load_images(&self.image, self.bios.as_deref(), &mut self.bus.ram)
             .expect("loaded once already")
             .0;
+        if let Some((start, bytes)) = &self.initrd {
+            self.bus
+                .ram
+                .slice_mut(*start, bytes.len())
+                .expect("the initrd was placed in RAM")
+                .copy_from_slice(bytes);
+        }
         let fdt_dst = self
             .bus
             .ram

@@ -179,6 +179,8 @@ fn board(kernel: Vec<u8>, harts: usize) -> Machine {
         disk: None,
         virtio_modern: false,
         bootargs: None,
+        initrd: None,
+        reserve_bios: false,
     })
     .expect("the fuzz image loads")
 }

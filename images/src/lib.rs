@@ -1,5 +1,5 @@
 //! The guest that rvcow boots by default, built for riscv64gc-unknown-none-elf by
-//! this crate's build script: the kernel ELF, the xv6 file system image with the user
+//! this crate's build script: the kernel ELF, the SBI firmware, the xv6 file system image with the user
 //! programs, and the guest test programs. Also the host mkfs and fsck for that image.
 
 use std::path::PathBuf;
@@ -12,6 +12,10 @@ pub static KERNEL_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kernel.
 
 /// Path of the bundled kernel ELF in the build tree.
 pub const KERNEL_ELF_PATH: &str = env!("RVCOW_KERNEL_ELF");
+
+/// rvcow's SBI firmware (kernel/sbi), an M-mode ELF linked at 0x80000000: what
+/// an S-mode payload such as a Linux `Image` boots on when no `--bios` is given.
+pub static SBI_FIRMWARE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sbi.elf"));
 
 /// The bundled xv6 file system image: README and the user programs (made by mkfs).
 pub static FS_IMG: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/fs.img"));

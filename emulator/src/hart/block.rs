@@ -9,9 +9,13 @@
 //! Branches, jumps and exits cache the block they lead to in the same page
 //! (a link), so a hot loop runs from block to block without a lookup. The
 //! whole cache is dropped (an epoch bump, and an arena reset at the next
-//! lookup, so a running block is never changed under it) on FENCE.I, when
-//! the arena is full, and when RAM's code generation moved because some page
-//! holding cached code was written; links go with it.
+//! lookup, so a running block is never changed under it) when the arena is
+//! full. When RAM's code generation moved because some page holding cached
+//! code was written, only that page's blocks are dropped (their slots), as
+//! long as RAM's log of clobbered pages reaches back; links never leave a
+//! page, so a block of a dropped page is reached again only through a
+//! lookup, which rebuilds it. FENCE.I drops nothing: the cache follows every
+//! write to a page it decoded, so it never holds stale code.
 
 use super::csr::SATP;
 use super::decode::decode_any;
@@ -21,8 +25,8 @@ use crate::bus::Ram;
 
 /// Longest block, in instructions.
 pub const MAX_BLOCK: usize = 64;
-const SLOTS: usize = 1 << 13;
-const ARENA: usize = 1 << 17;
+const SLOTS: usize = 1 << 17;
+const ARENA: usize = 1 << 19;
 // Links (`uop::link`) hold arena offsets in 32 bits.
 const _: () = assert!(ARENA * size_of::<Op>() <= 1 << 32);
 
@@ -55,6 +59,15 @@ impl Default for BlockCache {
     fn default() -> Self {
         BlockCache::new()
     }
+}
+
+/// The slot of the block at `pa`: its halfword index, with the bits above
+/// the table's span folded in so that code 256 KiB apart does not collide.
+/// A page's halfwords take 2048 slots in a row, from `slot_of(page)`.
+#[inline(always)]
+fn slot_of(pa: u64) -> usize {
+    let h = (pa >> 1) as usize;
+    (h ^ (h >> 17 << 11)) & (SLOTS - 1)
 }
 
 /// Whether a block ends after `i`: jumps, system instructions, and
@@ -113,15 +126,14 @@ impl BlockCache {
     #[inline]
     pub fn get(&mut self, ram: &mut Ram, pa: u64) -> Option<(usize, usize)> {
         if ram.code_gen != self.seen_gen {
-            self.seen_gen = ram.code_gen;
-            self.flush();
+            self.drop_clobbered(ram);
         }
         if self.stale {
             self.stale = false;
             self.insns.clear();
             self.ops.clear();
         }
-        let i = (pa >> 1) as usize & (SLOTS - 1);
+        let i = slot_of(pa);
         let s = self.slots[i];
         if s.pa == pa && s.epoch == self.epoch {
             self.hits += 1;
@@ -133,8 +145,31 @@ impl BlockCache {
     /// The cached block at `pa`, if any (nothing is decoded).
     #[inline(always)]
     pub fn lookup(&self, pa: u64) -> Option<(usize, usize)> {
-        let s = self.slots[(pa >> 1) as usize & (SLOTS - 1)];
+        let s = self.slots[slot_of(pa)];
         (s.pa == pa && s.epoch == self.epoch).then_some((s.start as usize, s.len as usize))
+    }
+
+    /// Drops the blocks of the pages written since the last look, or every
+    /// block when RAM's log does not reach back that far.
+    #[cold]
+    fn drop_clobbered(&mut self, ram: &Ram) {
+        match ram.clobbered_since(self.seen_gen) {
+            Some(pages) => {
+                for off in pages {
+                    let page = ram.base + off as u64;
+                    // A page's 2048 halfword addresses map to 2048 slots in a row.
+                    let first = slot_of(page);
+                    for i in first..first + 2048 {
+                        let s = &mut self.slots[i];
+                        if s.pa & !0xfff == page {
+                            s.epoch = 0;
+                        }
+                    }
+                }
+            }
+            None => self.flush(),
+        }
+        self.seen_gen = ram.code_gen;
     }
 
     /// Whether no page holding cached code was written since the last `get`.
@@ -203,6 +238,7 @@ impl BlockCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bus::CLOBBER_LOG;
 
     fn ram_with(words: &[u32]) -> Ram {
         let mut r = Ram::new(0x8000_0000, 0x4000);
@@ -240,8 +276,39 @@ mod tests {
         r.slice_mut(0x8000_0000, 4)
             .unwrap()
             .copy_from_slice(&0x0000006fu32.to_le_bytes());
-        assert_eq!(c.get(&mut r, 0x8000_0000), Some((0, 1)));
+        // Rebuilt after the old block and its Exit.
+        assert_eq!(c.get(&mut r, 0x8000_0000), Some((3, 1)));
         assert_eq!(c.misses, 2);
+    }
+
+    #[test]
+    fn a_write_drops_only_its_pages_blocks_while_the_log_reaches() {
+        let mut r = Ram::new(0x8000_0000, 0x1000 * (CLOBBER_LOG + 2));
+        let jal = 0x0000006fu32.to_le_bytes();
+        for page in 0..CLOBBER_LOG + 2 {
+            r.data[page << 12..(page << 12) + 4].copy_from_slice(&jal);
+        }
+        let mut c = BlockCache::new();
+        let (a, b) = (0x8000_0000, 0x8000_1000);
+        assert_eq!(c.get(&mut r, a), Some((0, 1)));
+        assert_eq!(c.get(&mut r, b), Some((2, 1)));
+        // A write into page a leaves page b's block cached.
+        r.note_write(0x10, 4);
+        assert_eq!(c.get(&mut r, b), Some((2, 1)));
+        assert_eq!(c.get(&mut r, a), Some((4, 1)));
+        assert_eq!((c.hits, c.misses), (1, 3));
+        // More clobbers than the log holds: every block goes.
+        for page in 2..CLOBBER_LOG + 2 {
+            assert_eq!(
+                c.get(&mut r, 0x8000_0000 + (page << 12) as u64).map(|_| ()),
+                Some(())
+            );
+        }
+        for page in 2..CLOBBER_LOG + 2 {
+            r.note_write(page << 12, 4);
+        }
+        r.note_write(0, 4);
+        assert_eq!(c.get(&mut r, b), Some((0, 1)));
     }
 
     #[test]

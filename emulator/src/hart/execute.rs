@@ -161,7 +161,7 @@ impl Hart {
                 self.store(bus, va, width, self.xr(rs2))?;
             }
             Insn::Fence => {}
-            Insn::FenceI => self.blocks.flush(),
+            Insn::FenceI => {}
             Insn::Ecall => return Err(Exception::Ecall(self.prv)),
             Insn::Ebreak => return Err(Exception::Breakpoint(pc)),
             Insn::Mret => return self.mret(d.raw),

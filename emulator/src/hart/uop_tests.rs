@@ -16,6 +16,8 @@ fn board(kernel: Vec<u8>, harts: usize, disk: bool) -> Machine {
         disk: disk.then(|| Disk::from_bytes(images::FS_IMG.to_vec())),
         virtio_modern: false,
         bootargs: None,
+        initrd: None,
+        reserve_bios: false,
     })
     .unwrap()
 }
