@@ -168,6 +168,8 @@ fn only_regular_files_are_read() {
         vec![fifo],
         vec![&spin, "--bios", fifo],
         vec![&spin, "--symbols", fifo],
+        vec![&spin, "--drive", fifo],
+        vec![&spin, "--snapshot", "--drive", fifo],
         vec!["/dev/zero"],
         vec!["/dev/urandom"],
         vec![&spin, "--bios", "/dev/null"],

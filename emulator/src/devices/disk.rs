@@ -108,6 +108,11 @@ impl Disk {
     /// file and the reason.
     pub fn open(path: &Path, snapshot: bool) -> Result<Disk, String> {
         let name = path.display();
+        // A FIFO or a device is refused before it is opened: opening a FIFO
+        // with no writer blocks.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Err(format!("{name}: not a regular file"));
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .write(!snapshot)
