@@ -8,7 +8,7 @@
 use images::fsck::{fsck, FsReport, Image};
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -20,28 +20,7 @@ const STRESSFS_FILES: [&str; 5] = [
     "stressfs4",
 ];
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v}: not a number")),
-        Err(_) => default,
-    }
-}
-
-/// A fresh directory under target/tmp with the bundled fs.img in it.
-fn scratch() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("rvcow-crash-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
-        .arg("--dump-image")
-        .arg(&dir)
-        .output()
-        .expect("rvcow runs");
-    assert!(out.status.success(), "{out:?}");
-    dir
-}
+mod common;
 
 /// Runs stressfs on `img`, waits until it has printed `reads` of its "read"
 /// lines (each after one process's file is written and closed, though maybe
@@ -113,10 +92,9 @@ fn stressfs_files(img: &Path, what: &str) -> usize {
 
 #[test]
 fn sigkill_during_stressfs_leaves_a_recoverable_image() {
-    let kills = env_u64("RVCOW_FUZZ_CASES", 20);
-    let seed = env_u64("RVCOW_FUZZ_SEED", 16);
+    let (kills, seed) = common::cases_and_seed(20);
     println!("fuzz crash_kill: {kills} cases, seed {seed}");
-    let dir = scratch();
+    let dir = common::dumped_image("crash-kill");
     let mut rng = fastrand::Rng::with_seed(seed);
     let (mut replayed, mut with_files) = (0, 0);
     for k in 0..kills {

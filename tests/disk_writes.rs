@@ -9,18 +9,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A fresh directory under target/tmp with the bundled fs.img in it.
+mod common;
+
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("rvcow-disk-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
-        .arg("--dump-image")
-        .arg(&dir)
-        .output()
-        .expect("rvcow runs");
-    assert!(out.status.success(), "{out:?}");
-    dir
+    common::dumped_image(&format!("disk-{name}"))
 }
 
 /// Boots the bundled kernel on `img` with `extra` options, types `echo hi > f`

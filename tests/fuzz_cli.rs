@@ -9,13 +9,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn cases_and_seed(default_cases: u64) -> (u64, u64) {
-    let var = |n: &str| std::env::var(n).ok().and_then(|v| v.parse().ok());
-    (
-        var("RVCOW_FUZZ_CASES").unwrap_or(default_cases),
-        var("RVCOW_FUZZ_SEED").unwrap_or(16),
-    )
-}
+mod common;
+use common::cases_and_seed;
 
 /// The scratch directory rvcow runs in, holding the files the arguments
 /// name: a guest, a non-ELF, an empty file, a disk. Arguments name them by

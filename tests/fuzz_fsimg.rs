@@ -26,14 +26,7 @@ const DONE: &str = "\nfuzz-done\n$ ";
 /// The last command as the console echoes it.
 const TYPED: &str = "$ echo fuzz-done\n";
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v}: not a number")),
-        Err(_) => default,
-    }
-}
+mod common;
 
 fn u32_at(img: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(img[at..at + 4].try_into().unwrap())
@@ -258,8 +251,7 @@ fn boot(path: &Path) -> Result<Outcome, String> {
 
 #[test]
 fn fuzz_fs_img() {
-    let cases = env_u64("RVCOW_FUZZ_CASES", 20);
-    let seed = env_u64("RVCOW_FUZZ_SEED", 16);
+    let (cases, seed) = common::cases_and_seed(20);
     println!("fuzz fs_img: {cases} cases, seed {seed}");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("rvcow-fuzz-fsimg-{}", std::process::id()));

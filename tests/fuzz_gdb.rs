@@ -11,13 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-fn cases_and_seed(default_cases: u64) -> (u64, u64) {
-    let var = |n: &str| std::env::var(n).ok().and_then(|v| v.parse().ok());
-    (
-        var("RVCOW_FUZZ_CASES").unwrap_or(default_cases),
-        var("RVCOW_FUZZ_SEED").unwrap_or(16),
-    )
-}
+mod common;
+use common::cases_and_seed;
 
 /// A gdb server on the hello guest, its connection and its stderr.
 struct Server {

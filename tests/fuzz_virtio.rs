@@ -8,14 +8,7 @@ use std::process::Command;
 
 const SECTORS: usize = 64;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v}: not a number")),
-        Err(_) => default,
-    }
-}
+mod common;
 
 /// The image the program expects: byte `i` of sector `s` is `s*13 + i*5 + 7`,
 /// and sector 0 starts with "RVCOWFUZ", the seed and the number of cases.
@@ -37,8 +30,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[test]
 fn fuzz_virtio_chains() {
-    let cases = env_u64("RVCOW_FUZZ_CASES", 3000);
-    let seed = env_u64("RVCOW_FUZZ_SEED", 16);
+    let (cases, seed) = common::cases_and_seed(3000);
     println!("fuzz virtio: {cases} cases, seed {seed}");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("rvcow-fuzz-virtio-{}", std::process::id()));

@@ -7,20 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A fresh directory (under target/tmp) holding the bundled fs.img, written by `rvcow --dump-image`.
+mod common;
+
 struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("rvcow-kernel-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let out = Command::new(env!("CARGO_BIN_EXE_rvcow"))
-            .arg("--dump-image")
-            .arg(&dir)
-            .output()
-            .expect("rvcow runs");
-        assert!(out.status.success(), "{out:?}");
-        Scratch(dir)
+        Scratch(common::dumped_image(&format!("kernel-{name}")))
     }
 
     fn img(&self) -> PathBuf {
