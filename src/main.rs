@@ -356,14 +356,27 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 session,
                 ended: ended.clone(),
             };
-            let (machine, end) = emulator::gdb::serve(
+            // The console is the guest's under gdb too (as QEMU's -nographic).
+            let raw = args.run.is_empty().then(terminal::RawMode::enter);
+            let (mut machine, end) = emulator::gdb::serve(
                 machine,
                 port,
                 args.wait_gdb,
                 Box::new(console),
                 stop.flag.clone(),
             );
-            let outcome = match (ended.take(), end?) {
+            drop(raw);
+            let end = match end {
+                Ok(end) => end,
+                // The session failed (a packet gdbstub cannot parse): the
+                // disk is still brought up to date before the error's exit.
+                Err(msg) => {
+                    eprintln!("rvcow: {msg}");
+                    let code = finish(&mut machine, &args, started, EXIT_BAD_INPUT);
+                    return Ok(ExitCode::from(code));
+                }
+            };
+            let outcome = match (ended.take(), end) {
                 (Some(outcome), _) => outcome,
                 (None, GdbEnd::Exited(c)) => Outcome::Exit(c),
                 (None, GdbEnd::Killed) => Outcome::Exit(0),

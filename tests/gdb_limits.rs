@@ -7,6 +7,8 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn guest(name: &str) -> String {
     images::guest(name).to_str().unwrap().to_string()
 }
@@ -160,4 +162,43 @@ fn run_types_commands_under_gdb() {
     assert_eq!(out.status.code(), Some(0));
     let console = String::from_utf8_lossy(&out.stdout);
     assert!(console.contains("$ echo gdb run\ngdb run\n"), "{console}");
+}
+
+#[test]
+fn a_session_gdb_cannot_parse_still_writes_the_disk() {
+    // With --cache unsafe the writes wait in memory for the end of the run:
+    // a session that ends on a packet gdbstub cannot parse must still write
+    // them back before its one-line error.
+    let dir = common::dumped_image("gdb-unsafe");
+    let img = dir.join("fs.img");
+    let img = img.to_str().unwrap();
+    let (mut child, port) = serve(&[
+        "--drive",
+        img,
+        "--cache",
+        "unsafe",
+        "--run",
+        "echo hi > f",
+        "--max-insns",
+        "2000000000",
+        "--history",
+        "0",
+    ]);
+    // Wait for the shell's prompt after the command.
+    let mut out = child.stdout.take().unwrap();
+    let mut console = Vec::new();
+    let mut b = [0u8; 256];
+    while !String::from_utf8_lossy(&console).contains("$ echo hi > f\n$ ") {
+        let n = out.read(&mut b).unwrap();
+        assert_ne!(n, 0, "{}", String::from_utf8_lossy(&console));
+        console.extend_from_slice(&b[..n]);
+    }
+    let mut s = connect(port);
+    // An `m` packet without its length: gdbstub cannot parse it.
+    s.write_all(b"$m0#9d").unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = std::fs::read(img).unwrap();
+    let image = images::fsck::Image::parse(&bytes).unwrap();
+    assert_eq!(image.read_file("/f").unwrap(), b"hi\n");
 }
