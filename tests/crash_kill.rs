@@ -6,7 +6,6 @@
 // RVCOW_FUZZ_CASES kills (default 20) from seed RVCOW_FUZZ_SEED.
 
 use images::fsck::{fsck, FsReport, Image};
-use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -46,17 +45,13 @@ fn kill_during_stressfs(img: &Path, reads: usize, delay: Duration) -> String {
         .expect("rvcow runs");
     let mut out = child.stdout.take().unwrap();
     let mut console = String::new();
-    let mut buf = [0; 4096];
-    let done = |c: &str| match c.split_once("stressfs starting\n") {
-        Some((_, after)) if reads > 5 => after.ends_with("read\n$ "),
-        Some((_, after)) => after.matches("read\n").count() >= reads,
-        None => false,
-    };
-    while !done(&console) {
-        let n = out.read(&mut buf).unwrap();
-        assert!(n > 0, "rvcow ended early:\n{console}");
-        console.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    common::read_until(&mut out, &mut console, |c| {
+        match c.split_once("stressfs starting\n") {
+            Some((_, after)) if reads > 5 => after.ends_with("read\n$ "),
+            Some((_, after)) => after.matches("read\n").count() >= reads,
+            None => false,
+        }
+    });
     std::thread::sleep(delay);
     child.kill().unwrap();
     let status = child.wait().unwrap();

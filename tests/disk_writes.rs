@@ -4,7 +4,6 @@
 // disk) fails the guest's request, names the file and makes the exit non-zero.
 
 use images::fsck::{fsck, Image};
-use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -38,17 +37,8 @@ fn write_then_kill(img: &Path, extra: &[&str], signal: &str) -> String {
         .spawn()
         .expect("rvcow runs");
     let mut out = child.stdout.take().unwrap();
-    let mut console = Vec::new();
-    let mut buf = [0; 4096];
-    while !String::from_utf8_lossy(&console).contains("\nwritten\n") {
-        let n = out.read(&mut buf).unwrap();
-        assert!(
-            n > 0,
-            "rvcow ended early:\n{}",
-            String::from_utf8_lossy(&console)
-        );
-        console.extend_from_slice(&buf[..n]);
-    }
+    let mut console = String::new();
+    common::read_until(&mut out, &mut console, |c| c.contains("\nwritten\n"));
     let killed = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
@@ -68,7 +58,7 @@ fn write_then_kill(img: &Path, extra: &[&str], signal: &str) -> String {
     } else {
         assert_eq!(status.code(), Some(128 + number), "{signal}: {status:?}");
     }
-    String::from_utf8_lossy(&console).into_owned()
+    console
 }
 
 /// The contents of /f in the image file, after fsck found the image consistent.

@@ -186,13 +186,8 @@ fn a_session_gdb_cannot_parse_still_writes_the_disk() {
     ]);
     // Wait for the shell's prompt after the command.
     let mut out = child.stdout.take().unwrap();
-    let mut console = Vec::new();
-    let mut b = [0u8; 256];
-    while !String::from_utf8_lossy(&console).contains("$ echo hi > f\n$ ") {
-        let n = out.read(&mut b).unwrap();
-        assert_ne!(n, 0, "{}", String::from_utf8_lossy(&console));
-        console.extend_from_slice(&b[..n]);
-    }
+    let mut console = String::new();
+    common::read_until(&mut out, &mut console, |c| c.contains("$ echo hi > f\n$ "));
     let mut s = connect(port);
     // An `m` packet without its length: gdbstub cannot parse it.
     s.write_all(b"$m0#9d").unwrap();

@@ -38,3 +38,14 @@ pub fn dumped_image(tag: &str) -> PathBuf {
     assert!(out.status.success(), "{out:?}");
     dir
 }
+
+/// Reads a running rvcow's console from `out` into `console` until `done`
+/// holds for what it has read; panics, with the console, if rvcow ends first.
+pub fn read_until(out: &mut impl std::io::Read, console: &mut String, done: impl Fn(&str) -> bool) {
+    let mut buf = [0; 4096];
+    while !done(console) {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "rvcow ended early:\n{console}");
+        console.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
