@@ -117,6 +117,21 @@ pub enum FpBinOp {
     SgnJx,
 }
 
+impl FpBinOp {
+    /// Every operation, in declaration order.
+    pub const ALL: [FpBinOp; 9] = [
+        FpBinOp::Add,
+        FpBinOp::Sub,
+        FpBinOp::Mul,
+        FpBinOp::Div,
+        FpBinOp::Min,
+        FpBinOp::Max,
+        FpBinOp::SgnJ,
+        FpBinOp::SgnJn,
+        FpBinOp::SgnJx,
+    ];
+}
+
 /// Floating-point comparisons writing 0/1 to an integer register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FpCmp {

@@ -739,17 +739,7 @@ fn cvt_between_formats() {
 #[test]
 fn every_op_returns_boxed_singles() {
     let (one, two) = (s(ONE_S), s(TWO_S));
-    for op in [
-        FpBinOp::Add,
-        FpBinOp::Sub,
-        FpBinOp::Mul,
-        FpBinOp::Div,
-        FpBinOp::Min,
-        FpBinOp::Max,
-        FpBinOp::SgnJ,
-        FpBinOp::SgnJn,
-        FpBinOp::SgnJx,
-    ] {
+    for op in FpBinOp::ALL {
         assert_eq!(binop(op, S, one, two, RNE).0 >> 32, 0xffff_ffff, "{op:?}");
     }
     assert_eq!(fma(FmaOp::Madd, S, one, two, one, RNE).0, s(THREE_S));

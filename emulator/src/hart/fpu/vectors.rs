@@ -43,17 +43,7 @@ enum Op {
 fn ops() -> Vec<Op> {
     let mut v = Vec::new();
     for f in [S, D] {
-        for o in [
-            FpBinOp::Add,
-            FpBinOp::Sub,
-            FpBinOp::Mul,
-            FpBinOp::Div,
-            FpBinOp::Min,
-            FpBinOp::Max,
-            FpBinOp::SgnJ,
-            FpBinOp::SgnJn,
-            FpBinOp::SgnJx,
-        ] {
+        for o in FpBinOp::ALL {
             v.push(Op::Bin(o, f));
         }
         for o in [FmaOp::Madd, FmaOp::Msub, FmaOp::Nmsub, FmaOp::Nmadd] {
